@@ -1,0 +1,53 @@
+"""The one entry point every front end calls: source text in, findings out."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .engine.source import AnalysisError, families_for, parse
+from .finding import Finding
+from .rules import accept
+from .rules.base import Context, Family
+from .settings import Settings
+
+FAMILIES: dict[str, Family] = {
+    "accept": accept.check,
+}
+
+
+def _families_wanted(select: Iterable[str] | None) -> frozenset[str]:
+    if select is None:
+        return frozenset(FAMILIES)
+    from .codes import RULES
+
+    chosen = set()
+    for code, rule in RULES.items():
+        if any(code.startswith(prefix) for prefix in select):
+            chosen.add(rule.family)
+    return frozenset(f for f in chosen if f in FAMILIES)
+
+
+def check_source(text: str, filename: str = "<string>", settings: Settings | None = None,
+                 select: Iterable[str] | None = None) -> list[Finding]:
+    """Analyse one file's text. Never raises: failures become one NL001 finding."""
+    settings = settings or Settings()
+    families = families_for(text, settings, _families_wanted(select))
+    if not families:
+        return []
+    try:
+        module = parse(text)
+        ctx = Context(module, filename, settings)
+        findings: list[Finding] = []
+        for family in sorted(families):
+            findings.extend(FAMILIES[family](ctx))
+    except AnalysisError as exc:
+        return [Finding(exc.line, exc.col, "NL001", f"netra-lint could not analyse this file: {exc}")]
+    except RecursionError:
+        return [Finding(1, 0, "NL001",
+                        "netra-lint could not analyse this file: it is nested too deeply")]
+    except Exception as exc:  # never crash the host (flake8, an editor): say what happened
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        return [Finding(1, 0, "NL001",
+                        f"netra-lint internal error ({type(exc).__name__}: {detail}); "
+                        f"please report it with this file")]
+    return sorted(set(findings))

@@ -1,0 +1,37 @@
+"""Every code netra-lint reports, declared once, as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    family: str  # the rule family: decides the cheap text screen and the module
+    fixable: bool = False
+
+
+RULES: dict[str, Rule] = {
+    r.code: r
+    for r in (
+        Rule("NL001", "analysis-failed", "netra-lint could not analyse the file", "core"),
+        Rule("NL101", "use-before-accept",
+             "websocket received from or sent to before 'await ws.accept()' on some path", "accept"),
+        Rule("NL102", "accept-not-awaited", "'ws.accept()' called without 'await'", "accept",
+             fixable=True),
+        Rule("NL103", "handoff-before-accept",
+             "websocket handed to concurrently running code before its accept completed", "accept"),
+        Rule("NL104", "use-after-close", "send, receive, accept or close after 'await ws.close()'",
+             "accept"),
+        Rule("NL105", "double-accept", "accept reached twice on one path", "accept"),
+        Rule("NL106", "send-after-disconnect",
+             "send or close on the websocket inside 'except WebSocketDisconnect'", "accept"),
+    )
+}
+
+
+def describe(code: str) -> Rule:
+    return RULES[code]

@@ -1,0 +1,1 @@
+"""The analysis core every rule shares: source, CFG, dataflow, module index, summaries."""

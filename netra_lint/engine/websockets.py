@@ -1,0 +1,715 @@
+"""Which names are websockets, their lifecycle dataflow, and helper summaries.
+
+The lifecycle of one websocket is a set of atoms: ``new`` (not accepted), ``accepted``,
+``closed`` and ``unknown`` (handed to code we cannot see, which may have done anything).
+A set means "one of these, depending on the path" (may semantics); a set without
+``new`` means "accepted on every path" (must semantics). The engine reports *misuses*
+(facts about the runtime) and the rules in ``netra_lint.rules.accept`` turn them into
+findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import libcst as cst
+
+from ..settings import Settings
+from . import frameworks as fw
+from .calls import LocalTypes, Target, _unquote, bind_argument
+from .cfg import ASSUME, CFG, ENTRY, ITER, NEXT, STMT, Node
+from .flow import Dataflow
+from .module import ClassInfo, FunctionInfo, ModuleIndex, call_name, dotted, parameters, string_value
+
+NEW, ACCEPTED, CLOSED, UNKNOWN = "new", "accepted", "closed", "unknown"
+Atoms = frozenset
+State = tuple  # one Atoms per tracked websocket of the function
+
+_ALL_KNOWN = (NEW, ACCEPTED, CLOSED)
+_ATOM_OF_MEMBER = {"CONNECTING": NEW, "CONNECTED": ACCEPTED, "DISCONNECTED": CLOSED,
+                   "RESPONSE": CLOSED}
+
+
+@dataclass(frozen=True)
+class Tracked:
+    name: str
+    framework: fw.Framework
+    owner: bool            # misuses found here are reported here
+    initial: Atoms
+    param_index: int | None = None
+
+
+@dataclass(frozen=True)
+class Misuse:
+    check: str              # one of the checks in frameworks.py
+    node: cst.CSTNode       # where the finding goes
+    var: str
+    method: str             # the websocket method that fails (innermost, through helpers)
+    framework: fw.Framework
+    via: str | None = None  # the helper called at ``node`` that misuses the websocket
+    spawner: str | None = None
+
+
+@dataclass
+class _Event:
+    kind: str                     # a frameworks kind, or "pass" / "spawn"
+    var: int
+    call: cst.CSTNode
+    method: str = ""
+    awaited: bool = True
+    discarded: bool = False
+    target: Target | None = None   # pass/spawn: the local function it reaches
+    param: int | None = None
+    neutral: bool = False
+    wrapper: bool = False
+    spawner: str | None = None
+
+
+@dataclass
+class Summary:
+    """What a helper does to the websocket in one parameter, per entry atom."""
+
+    exits: dict[str, Atoms]
+    misuses: dict[str, tuple[Misuse, ...]]
+    uses: bool
+
+    def apply(self, atoms: Atoms) -> Atoms:
+        out: set[str] = set()
+        for atom in atoms:
+            out |= self.exits.get(atom, {UNKNOWN}) if atom != UNKNOWN else {UNKNOWN}
+        return frozenset(out)
+
+
+OPAQUE = Summary({a: frozenset({UNKNOWN}) for a in _ALL_KNOWN}, {a: () for a in _ALL_KNOWN}, True)
+_SUMMARY_CHECKS = frozenset({fw.USE_BEFORE_ACCEPT, fw.USE_AFTER_CLOSE, fw.DOUBLE_ACCEPT, fw.HANDOFF})
+
+
+class WebSocketAnalysis:
+    """Per module: finds websockets, summarises helpers, reports misuses."""
+
+    def __init__(self, index: ModuleIndex, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+        self.ws_types = fw.WEBSOCKET_TYPES | frozenset(settings.websocket_types)
+        self._ws_type_tails = {t.rsplit(".", 1)[-1] for t in settings.websocket_types}
+        self._wrappers = frozenset(settings.accept_wrappers)
+        self._wrapper_tails = {w.rsplit(".", 1)[-1] for w in settings.accept_wrappers}
+        self._cfgs: dict[int, CFG] = {}
+        self._events: dict[tuple[int, tuple[str, ...]], dict[int, list[_Event]]] = {}
+        self._types: dict[int, LocalTypes] = {}
+        self._summaries: dict[tuple[int, int], Summary] = {}
+        self._in_progress: set[tuple[int, int]] = set()
+        self._endpoint_classes = {name for name, cls in index.classes.items()
+                                  if self._inherits(cls, fw.WEBSOCKET_ENDPOINTS)}
+        self._channels = {}
+        for name, cls in index.classes.items():
+            if self._inherits(cls, fw.CHANNELS_ASYNC_CONSUMERS):
+                self._channels[name] = fw.CHANNELS_ASYNC
+            elif self._inherits(cls, fw.CHANNELS_SYNC_CONSUMERS):
+                self._channels[name] = fw.CHANNELS_SYNC
+
+    # -- what is a websocket ----------------------------------------------------
+    def _inherits(self, cls: ClassInfo, targets: frozenset[str], depth: int = 0) -> bool:
+        tails = {t.rsplit(".", 1)[-1] for t in targets}
+        for base in cls.bases:
+            if base in targets:
+                return True
+            local = self.index.classes.get(base)
+            if local is None and base.rsplit(".", 1)[-1] in tails and "." not in base:
+                return True  # star-imported or unresolvable bare name
+            if local is not None and local is not cls and depth < 10 and self._inherits(local, targets, depth + 1):
+                return True
+        return False
+
+    def is_websocket_annotation(self, annotation: cst.BaseExpression | None) -> bool:
+        if annotation is None:
+            return False
+        name = dotted(_unquote(annotation))
+        if not name:
+            return False
+        resolved = self.index.resolve(name)
+        if resolved in self.ws_types or name in self.ws_types:
+            return True
+        tail = resolved.rsplit(".", 1)[-1]
+        if tail in self._ws_type_tails:
+            return True
+        # ``WebSocket`` neither imported nor defined here: a star import or a forgotten one
+        return name == "WebSocket" and name not in self.index.aliases and name not in self.index.classes
+
+    def tracked(self, info: FunctionInfo) -> list[Tracked]:
+        node = info.node
+        params = parameters(node)
+        found: list[Tracked] = []
+        cls_name = info.cls.name if info.cls else None
+        route = self.index.routes.get(info.name) if info.cls is None else None
+        endpoint = cls_name in self._endpoint_classes
+        accepted_here = self._accepted_names(info)
+        for i, param in enumerate(params):
+            name = param.name.value
+            if i == 0 and info.is_method:
+                if cls_name in self._channels:
+                    initial = NEW if info.name == "connect" else ACCEPTED
+                    found.append(Tracked(name, self._channels[cls_name], True, frozenset({initial}), i))
+                continue
+            annotated = param.annotation is not None and self.is_websocket_annotation(
+                param.annotation.annotation)
+            first = i == (1 if info.is_method else 0)
+            if endpoint and first and info.name in ("on_connect", "on_receive", "on_disconnect"):
+                initial = NEW if info.name == "on_connect" else ACCEPTED
+                found.append(Tracked(name, fw.STARLETTE, True, frozenset({initial}), i))
+            elif annotated or (route == "starlette" and first) or (
+                    route == "fastapi" and first and param.annotation is None
+                    and name in ("websocket", "ws")):
+                owner = route is not None or name in accepted_here
+                found.append(Tracked(name, fw.STARLETTE, owner,
+                                     frozenset({NEW if owner else UNKNOWN}), i))
+        for name, framework in self._constructed(info):
+            if all(t.name != name for t in found):
+                found.append(Tracked(name, framework, True, frozenset()))
+        return found
+
+    def _accepted_names(self, info: FunctionInfo) -> set[str]:
+        """Names on which this function itself awaits an accept (it owns the handshake)."""
+        names = set()
+        for call in _iter_calls(info.node.body):
+            func = call.func
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                    and func.attr.value in ("accept", "prepare")):
+                names.add(func.value.value)
+        return names
+
+    def _constructed(self, info: FunctionInfo) -> list[tuple[str, fw.Framework]]:
+        out = []
+        for assign in _iter_assigns(info.node.body):
+            if not isinstance(assign.value, cst.Call):
+                continue
+            name = dotted(assign.value.func)
+            resolved = self.index.resolve(name)
+            framework = fw.WEBSOCKET_CONSTRUCTORS.get(resolved)
+            if framework is None and resolved in self.settings.websocket_types:
+                framework = fw.STARLETTE
+            if framework is None:
+                continue
+            for target in assign.targets:
+                if isinstance(target.target, cst.Name):
+                    out.append((target.target.value, framework))
+        return out
+
+    # -- analysis -----------------------------------------------------------------
+    def cfg(self, info: FunctionInfo) -> CFG:
+        key = id(info.node)
+        graph = self._cfgs.get(key)
+        if graph is None:
+            graph = self._cfgs[key] = CFG.of_function(info.node)
+        return graph
+
+    def misuses(self, info: FunctionInfo) -> list[Misuse]:
+        """The misuses to report in ``info`` itself."""
+        tracked = self.tracked(info)
+        if not tracked:
+            return []
+        found = self._run(info, tracked)
+        seen = set()
+        out = []
+        for misuse in found:
+            var = next(t for t in tracked if t.name == misuse.var)
+            local = misuse.check in (fw.NOT_AWAITED, fw.SEND_AFTER_DISCONNECT)
+            if not (var.owner or local):
+                continue
+            key = (misuse.check, id(misuse.node), misuse.var)
+            if key not in seen:
+                seen.add(key)
+                out.append(misuse)
+        return out
+
+    def summary(self, info: FunctionInfo, param: int) -> Summary:
+        key = (id(info.node), param)
+        cached = self._summaries.get(key)
+        if cached is not None:
+            return cached
+        if key in self._in_progress:
+            return OPAQUE  # recursion: what a recursive call does is not known yet
+        self._in_progress.add(key)
+        try:
+            params = parameters(info.node)
+            name = params[param].name.value
+            base = [t for t in self.tracked(info) if t.name != name]
+            base = [Tracked(t.name, t.framework, False, frozenset({UNKNOWN}) if t.initial else t.initial)
+                    for t in base]
+            exits: dict[str, Atoms] = {}
+            misuses: dict[str, tuple[Misuse, ...]] = {}
+            uses = False
+            for atom in _ALL_KNOWN:
+                me = Tracked(name, fw.STARLETTE, True, frozenset({atom}), param)
+                found: list[Misuse] = []
+                states = self._solve(info, [me, *base], found)
+                exit_state = states[self.cfg(info).exit]
+                exits[atom] = exit_state[0] if exit_state is not None else frozenset()
+                firsts: dict[str, Misuse] = {}
+                for misuse in found:
+                    if misuse.var == name and misuse.check in _SUMMARY_CHECKS:
+                        firsts.setdefault(misuse.check, misuse)
+                misuses[atom] = tuple(firsts.values())
+            events = self._node_events(info, [name])
+            uses = any(e.var == 0 and e.kind not in (fw.OTHER,) and not e.neutral
+                       for evs in events.values() for e in evs)
+            summary = Summary(exits, misuses, uses)
+        finally:
+            self._in_progress.discard(key)
+        self._summaries[key] = summary
+        return summary
+
+    def _run(self, info: FunctionInfo, tracked: list[Tracked]) -> list[Misuse]:
+        found: list[Misuse] = []
+        self._solve(info, tracked, found)
+        return found
+
+    def _solve(self, info: FunctionInfo, tracked: list[Tracked], sink: list[Misuse]) -> list:
+        graph = self.cfg(info)
+        flow = _Lifecycle(self, info, tracked, sink)
+        states = flow.solve(graph, tuple(t.initial for t in tracked))
+        flow.replay(graph, states)
+        return states
+
+    def types(self, info: FunctionInfo) -> LocalTypes:
+        key = id(info.node)
+        found = self._types.get(key)
+        if found is None:
+            found = self._types[key] = LocalTypes(self.index, info)
+        return found
+
+    def _node_events(self, info: FunctionInfo, names: list[str]) -> dict[int, list[_Event]]:
+        key = (id(info.node), tuple(names))
+        cached = self._events.get(key)
+        if cached is None:
+            cached = self._events[key] = _EventExtractor(self, info, names).extract(self.cfg(info))
+        return cached
+
+    def is_wrapper(self, call: cst.Call) -> bool:
+        name = dotted(call.func)
+        if not name:
+            return False
+        return name in self._wrappers or self.index.resolve(name) in self._wrappers or (
+            name.rsplit(".", 1)[-1] in self._wrapper_tails)
+
+
+class _EventExtractor:
+    """Turns each CFG node's calls into lifecycle events, once per function."""
+
+    def __init__(self, analysis: WebSocketAnalysis, info: FunctionInfo, names: list[str]) -> None:
+        self.analysis = analysis
+        self.info = info
+        self.names = {name: i for i, name in enumerate(names)}
+
+    def extract(self, graph: CFG) -> dict[int, list[_Event]]:
+        events: dict[int, list[_Event]] = {}
+        entry_events = self._dependencies()
+        if entry_events:
+            events[graph.entry] = entry_events
+        for node in graph.nodes:
+            found = self._node(node)
+            if found:
+                events[node.index] = found
+        return events
+
+    def _var(self, expr: cst.BaseExpression | None) -> int | None:
+        if isinstance(expr, cst.Name):
+            return self.names.get(expr.value)
+        return None
+
+    def _node(self, node: Node) -> list[_Event]:
+        out: list[_Event] = []
+        if node.kind == NEXT and isinstance(node.cst, cst.For) and node.cst.asynchronous is not None:
+            var = self._var(node.cst.iter)
+            if var is not None:
+                out.append(_Event(fw.RECEIVE, var, node.cst.iter, method="async for"))
+            return out
+        if not node.calls:
+            return out
+        consumed: set[int] = set()
+        for call in node.calls:
+            self._spawn(call, node, out, consumed)
+        for call in node.calls:
+            if id(call) in consumed:
+                continue
+            func = call.func
+            var = self._var(func.value) if isinstance(func, cst.Attribute) else None
+            if var is not None:
+                method = func.attr.value
+                out.append(_Event(self._kind(var, method, call), var, call, method,
+                                  awaited=id(call) in node.awaited,
+                                  discarded=id(call) in node.discarded))
+                continue
+            for position, keyword, arg_var in self._ws_args(call):
+                out.append(self._pass(call, node, arg_var, position, keyword))
+        # keep a spawn's position: after the calls evaluated before it
+        out.sort(key=lambda e: _order(node.calls, e.call))
+        return out
+
+    def _kind(self, var: int, method: str, call: cst.Call) -> str:
+        framework = self._framework(var)
+        kind = framework.kind(method)
+        if kind == fw.RAW_SEND:
+            return _raw_send_kind(call)
+        return kind
+
+    def _framework(self, var: int) -> fw.Framework:
+        return self._tracked[var].framework if hasattr(self, "_tracked") else fw.STARLETTE
+
+    def _ws_args(self, call: cst.Call) -> Iterable[tuple[int | None, str | None, int]]:
+        position = 0
+        for arg in call.args:
+            if arg.star:
+                return
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            var = self._var(arg.value)
+            if var is not None:
+                yield (None if keyword else position, keyword, var)
+            if keyword is None:
+                position += 1
+
+    def _pass(self, call: cst.Call, node: Node, var: int, position: int | None,
+              keyword: str | None) -> _Event:
+        event = _Event("pass", var, call, method=dotted(call.func) or "a call",
+                       awaited=id(call) in node.awaited, discarded=id(call) in node.discarded)
+        name = call_name(call)
+        if self.analysis.is_wrapper(call):
+            event.wrapper = True
+        elif name in fw.NEUTRAL_CALLS:
+            event.neutral = True
+        else:
+            target = self.analysis.types(self.info).resolve(call)
+            if target is not None:
+                event.target = target
+                event.param = bind_argument(target, call, position, keyword)
+        return event
+
+    def _spawn(self, call: cst.Call, node: Node, out: list[_Event], consumed: set[int]) -> None:
+        name = call_name(call)
+        style = fw.SPAWNERS.get(name or "")
+        if style is None or not call.args:
+            return
+        if style == "call":
+            inner = call.args[0].value
+            if not isinstance(inner, cst.Call):
+                return
+            args = _ArgsOf(inner, skip=0)
+            func_call = inner
+        else:
+            func = call.args[0].value
+            args = _ArgsOf(call, skip=1)
+            func_call = cst.Call(func=func, args=list(call.args[1:]))
+        for position, keyword, value in args:
+            var = self._var(value)
+            if var is None:
+                continue
+            target = self.analysis.types(self.info).resolve(func_call)
+            event = _Event("spawn", var, call, method=dotted(func_call.func) or "a task",
+                           spawner=name)
+            if target is not None:
+                event.target = target
+                event.param = bind_argument(target, func_call, position, keyword)
+            out.append(event)
+            if style == "call":
+                consumed.add(id(inner))
+
+    def _dependencies(self) -> list[_Event]:
+        """FastAPI ``Depends(fn)`` parameters run ``fn`` with the websocket before the body."""
+        if self.info.cls is not None or self.info.name not in self.analysis.index.routes:
+            return []
+        out = []
+        for param in parameters(self.info.node):
+            dep = _depends_target(param)
+            if dep is None:
+                continue
+            target_fn = self.analysis.index.functions.get(dotted(dep.args[0].value) or "") if dep.args else None
+            if target_fn is None:
+                continue
+            for i, dep_param in enumerate(parameters(target_fn.node)):
+                if dep_param.annotation is not None and self.analysis.is_websocket_annotation(
+                        dep_param.annotation.annotation):
+                    for name, var in self.names.items():
+                        event = _Event("pass", var, dep, method=target_fn.name,
+                                       target=Target(target_fn, False), param=i)
+                        out.append(event)
+                    break
+        return out
+
+
+class _ArgsOf:
+    def __init__(self, call: cst.Call, skip: int) -> None:
+        self.call = call
+        self.skip = skip
+
+    def __iter__(self):
+        position = 0
+        for arg in self.call.args[self.skip:]:
+            if arg.star:
+                return
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            yield (None if keyword else position, keyword, arg.value)
+            if keyword is None:
+                position += 1
+
+
+def _order(calls: list[cst.Call], call: cst.CSTNode) -> int:
+    for i, c in enumerate(calls):
+        if c is call:
+            return i
+    return -1
+
+
+def _depends_target(param: cst.Param) -> cst.Call | None:
+    candidates: list[cst.BaseExpression] = []
+    if param.default is not None:
+        candidates.append(param.default)
+    if param.annotation is not None and isinstance(param.annotation.annotation, cst.Subscript):
+        sub = param.annotation.annotation
+        if dotted(sub.value) in ("Annotated", "typing.Annotated", "typing_extensions.Annotated"):
+            for element in sub.slice[1:]:
+                if isinstance(element.slice, cst.Index):
+                    candidates.append(element.slice.value)
+    for candidate in candidates:
+        if isinstance(candidate, cst.Call) and call_name(candidate) in ("Depends", "Security"):
+            return candidate
+    return None
+
+
+def _raw_send_kind(call: cst.Call) -> str:
+    """``ws.send({"type": ...})``: what the message does, from its literal type."""
+    if not call.args or not isinstance(call.args[0].value, cst.Dict):
+        return fw.OTHER
+    for element in call.args[0].value.elements:
+        if isinstance(element, cst.DictElement) and string_value(element.key) == "type":
+            kind = string_value(element.value)
+            if kind == "websocket.accept":
+                return fw.ACCEPT
+            if kind == "websocket.close":
+                return fw.CLOSE
+            if kind and kind.startswith("websocket.http.response"):
+                return fw.DENY
+            if kind == "websocket.send":
+                return fw.SEND
+    return fw.OTHER
+
+
+def _catches_disconnect(handler: cst.ExceptHandler) -> bool:
+    kind = handler.type
+    if kind is None:
+        return False
+    elements = kind.elements if isinstance(kind, cst.Tuple) else [kind]
+    for element in elements:
+        value = element.value if isinstance(element, cst.Element) else element
+        name = dotted(value)
+        if name and name.rsplit(".", 1)[-1] in fw.DISCONNECT_EXCEPTIONS:
+            return True
+    return False
+
+
+class _Lifecycle(Dataflow[State]):
+    def __init__(self, analysis: WebSocketAnalysis, info: FunctionInfo,
+                 tracked: list[Tracked], sink: list[Misuse]) -> None:
+        self.analysis = analysis
+        self.info = info
+        self.tracked = tracked
+        self.sink = sink
+        self.events = analysis._node_events(info, [t.name for t in tracked])
+        self.created = self._creations(analysis, info)
+
+    def _creations(self, analysis: WebSocketAnalysis, info: FunctionInfo) -> dict[int, list[int]]:
+        """Nodes that assign a freshly constructed websocket: node -> tracked indexes."""
+        names = {t.name: i for i, t in enumerate(self.tracked) if not t.initial}
+        if not names:
+            return {}
+        out: dict[int, list[int]] = {}
+        for node in analysis.cfg(info).nodes:
+            if node.kind == STMT and isinstance(node.cst, cst.Assign) and isinstance(node.cst.value, cst.Call):
+                for target in node.cst.targets:
+                    if isinstance(target.target, cst.Name) and target.target.value in names:
+                        out.setdefault(node.index, []).append(names[target.target.value])
+        return out
+
+    def join(self, left: State, right: State) -> State:
+        return tuple(a | b for a, b in zip(left, right))
+
+    def transfer(self, node: Node, state: State, report: bool) -> State | None:
+        if node.kind == ASSUME:
+            return self._assume(node.expr, node.polarity, state)
+        events = self.events.get(node.index)
+        if events:
+            current = list(state)
+            for event in events:
+                if not self._event(event, node, current, report):
+                    return None
+            state = tuple(current)
+        created = self.created.get(node.index)
+        if created:
+            current = list(state)
+            for var in created:
+                current[var] = frozenset({NEW})
+            state = tuple(current)
+        return state
+
+    # -- events --------------------------------------------------------------------
+    def _report(self, report: bool, check: str, event: _Event, var: Tracked,
+                method: str | None = None, via: str | None = None) -> None:
+        if report and check in var.framework.checks:
+            self.sink.append(Misuse(check, event.call, var.name, method or event.method,
+                                    var.framework, via, event.spawner))
+
+    def _event(self, event: _Event, node: Node, current: list, report: bool) -> bool:
+        var = self.tracked[event.var]
+        atoms: Atoms = current[event.var]
+        known = bool(atoms) and UNKNOWN not in atoms
+        in_disconnect = any(_catches_disconnect(h) for h in node.handlers)
+        kind = event.kind
+        if kind == fw.ACCEPT:
+            if event.discarded and not event.awaited:
+                self._report(report, fw.NOT_AWAITED, event, var)
+            elif known and CLOSED in atoms:
+                self._report(report, fw.USE_AFTER_CLOSE, event, var)
+            elif known and ACCEPTED in atoms:
+                self._report(report, fw.DOUBLE_ACCEPT, event, var)
+            current[event.var] = frozenset({ACCEPTED})
+        elif kind in (fw.CLOSE, fw.DENY):
+            if in_disconnect and kind == fw.CLOSE:
+                self._report(report, fw.SEND_AFTER_DISCONNECT, event, var)
+            elif known and CLOSED in atoms and kind == fw.CLOSE:
+                self._report(report, fw.USE_AFTER_CLOSE, event, var)
+            current[event.var] = frozenset({CLOSED})
+        elif kind in (fw.SEND, fw.RECEIVE):
+            if in_disconnect and kind == fw.SEND:
+                self._report(report, fw.SEND_AFTER_DISCONNECT, event, var)
+            elif known and NEW in atoms:
+                self._report(report, fw.USE_BEFORE_ACCEPT, event, var)
+            elif known and CLOSED in atoms:
+                self._report(report, fw.USE_AFTER_CLOSE, event, var)
+            if atoms:
+                # Past a use that raises on ``new``/``closed`` paths only accepted paths go on;
+                # when none did, the finding is made and the variable is no longer tracked.
+                current[event.var] = (atoms - {NEW, CLOSED}) or frozenset({UNKNOWN})
+        elif kind == "pass":
+            return self._pass(event, var, atoms, known, current, report)
+        elif kind == "spawn":
+            self._spawn(event, var, atoms, known, current, report)
+        return True
+
+    def _pass(self, event: _Event, var: Tracked, atoms: Atoms, known: bool, current: list,
+              report: bool) -> bool:
+        if event.neutral or not atoms:
+            return True
+        if event.wrapper:
+            current[event.var] = frozenset({ACCEPTED})
+            return True
+        target = event.target
+        if target is None or event.param is None:
+            current[event.var] = frozenset({UNKNOWN})
+            return True
+        if target.function.is_async and event.discarded and not event.awaited:
+            return True  # a dropped coroutine never runs
+        summary = self.analysis.summary(target.function, event.param)
+        if known:
+            for atom in atoms:
+                for misuse in summary.misuses.get(atom, ()):
+                    self._report(report, misuse.check, event, var, misuse.method, target.function.name)
+        after = summary.apply(atoms)
+        if not after:
+            return False  # the helper never returns normally on these paths
+        current[event.var] = after
+        return True
+
+    def _spawn(self, event: _Event, var: Tracked, atoms: Atoms, known: bool, current: list,
+               report: bool) -> None:
+        target = event.target
+        if target is None or event.param is None:
+            if atoms:
+                current[event.var] = atoms | {UNKNOWN}
+            return
+        summary = self.analysis.summary(target.function, event.param)
+        if known and NEW in atoms and summary.uses:
+            self._report(report, fw.HANDOFF, event, var, event.method)
+        if ACCEPTED in summary.exits.get(NEW, frozenset()) or UNKNOWN in summary.exits.get(NEW, frozenset()):
+            current[event.var] = atoms | {UNKNOWN}
+
+    # -- conditions ------------------------------------------------------------------
+    def _assume(self, test: cst.CSTNode | None, polarity: bool, state: State) -> State | None:
+        if not isinstance(test, cst.BaseExpression):
+            return state
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self._assume(test.expression, not polarity, state)
+        if isinstance(test, cst.BooleanOperation):
+            both = isinstance(test.operator, cst.And) == polarity
+            if not both:
+                return state
+            left = self._assume(test.left, polarity, state)
+            return None if left is None else self._assume(test.right, polarity, left)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            return self._compare(test, polarity, state)
+        if isinstance(test, cst.Call) and polarity:
+            for arg in test.args:
+                if isinstance(arg.value, cst.Name):
+                    for i, t in enumerate(self.tracked):
+                        if t.name == arg.value.value and state[i]:
+                            # a predicate on the websocket (``is_connected(ws)``): a guard
+                            state = state[:i] + (frozenset({ACCEPTED}),) + state[i + 1:]
+        return state
+
+    def _compare(self, test: cst.Comparison, polarity: bool, state: State) -> State | None:
+        target = test.comparisons[0]
+        operator = target.operator
+        if isinstance(operator, (cst.Equal, cst.Is)):
+            equal = polarity
+        elif isinstance(operator, (cst.NotEqual, cst.IsNot)):
+            equal = not polarity
+        else:
+            return state
+        for side, other in ((test.left, target.comparator), (target.comparator, test.left)):
+            if (isinstance(side, cst.Attribute) and side.attr.value in ("application_state", "client_state")
+                    and isinstance(side.value, cst.Name) and isinstance(other, cst.Attribute)
+                    and other.attr.value in _ATOM_OF_MEMBER):
+                for i, t in enumerate(self.tracked):
+                    if t.name != side.value.value or not state[i]:
+                        continue
+                    atom = _ATOM_OF_MEMBER[other.attr.value]
+                    atoms = state[i]
+                    if equal:
+                        if atom not in atoms and UNKNOWN not in atoms:
+                            return None
+                        new = frozenset({atom})
+                    else:
+                        new = atoms - {atom}
+                        if not new:
+                            return None
+                    state = state[:i] + (new,) + state[i + 1:]
+        return state
+
+
+def _iter_calls(body: cst.CSTNode) -> list[cst.Call]:
+    collector = _Calls()
+    body.visit(collector)
+    return collector.calls
+
+
+def _iter_assigns(body: cst.CSTNode) -> list[cst.Assign]:
+    collector = _Calls()
+    body.visit(collector)
+    return collector.assigns
+
+
+class _Calls(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.calls: list[cst.Call] = []
+        self.assigns: list[cst.Assign] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.assigns.append(node)

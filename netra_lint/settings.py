@@ -1,0 +1,83 @@
+"""One Settings object: flake8 options and pyproject.toml map onto it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from typing import Iterable
+
+DEFAULT_RESOURCE_PAIRS: tuple[tuple[str, str], ...] = (
+    ("connect", "disconnect"),
+    ("register*", "unregister*"),
+    ("add_connection", "remove_connection"),
+    ("create_*manager*", "cleanup*"),
+    ("get_*manager*", "cleanup*"),
+)
+DEFAULT_ID_NAMES = (
+    r"thread_id|run_id|request_id|connection_id|session_id|message_id"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option netra-lint understands. Field metadata documents each one."""
+
+    websocket_types: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "Extra classes whose instances are server websockets "
+                          "(dotted or bare names, e.g. myapp.ws.Socket)."},
+    )
+    accept_wrappers: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "Functions that accept the websocket they are given on the "
+                          "caller's behalf (bare or dotted names)."},
+    )
+    resource_pairs: tuple[tuple[str, str], ...] = field(
+        default=DEFAULT_RESOURCE_PAIRS,
+        metadata={"help": "acquire:release name pairs for NL201/NL202 (fnmatch patterns), "
+                          "e.g. create_websocket_manager:cleanup_manager,connect:disconnect."},
+    )
+    id_names: str = field(
+        default=DEFAULT_ID_NAMES,
+        metadata={"help": "Regular expression (full match) of names that hold identifiers (NL301-NL303)."},
+    )
+    id_generators: tuple[str, ...] = field(
+        default=(),
+        metadata={"help": "Sanctioned id generators: dotted functions or whole modules "
+                          "(e.g. UnifiedIDManager.generate_thread_id, myapp.ids)."},
+    )
+
+    def id_name_re(self) -> re.Pattern[str]:
+        return _compile(self.id_names)
+
+
+_RE_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    compiled = _RE_CACHE.get(pattern)
+    if compiled is None:
+        compiled = _RE_CACHE[pattern] = re.compile(pattern)
+    return compiled
+
+
+def parse_list(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = value.replace("\n", ",").split(",")
+    return tuple(v.strip() for v in value if v and v.strip())
+
+
+def parse_pairs(value: str | Iterable[str] | None) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in parse_list(value):
+        acquire, sep, release = item.partition(":")
+        if not sep or not acquire.strip() or not release.strip():
+            raise ValueError(f"resource pair {item!r} is not of the form acquire:release")
+        pairs.append((acquire.strip(), release.strip()))
+    return tuple(pairs)
+
+
+def setting_names() -> list[str]:
+    return [f.name for f in fields(Settings)]

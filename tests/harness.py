@@ -1,0 +1,44 @@
+"""Shared test helpers: annotated fixtures and flake8 as a real subprocess.
+
+A fixture (or example) marks each expected report on its own line with a trailing
+comment ``# error: NL101`` (several codes: ``# error: NL101, NL104``). The harness
+compares the exact set of (line, code) pairs both ways.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ANNOTATION = re.compile(r"#\s*error:\s*(?P<codes>NL\d{3}(?:\s*,\s*NL\d{3})*)")
+FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) ")
+
+
+def expected_from_annotations(path: Path | str) -> set[tuple[int, str]]:
+    expected = set()
+    text = Path(path).read_text(encoding="utf-8")
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        match = ANNOTATION.search(line)
+        if match:
+            for code in match.group("codes").split(","):
+                expected.add((lineno, code.strip()))
+    return expected
+
+
+def run_flake8(*paths: Path | str, select: str = "NL", extra: tuple[str, ...] = ()) -> dict[str, set[tuple[int, str]]]:
+    """Run flake8 in a subprocess; return {path: {(line, code), ...}}."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--isolated", f"--select={select}", *extra, *map(str, paths)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    found: dict[str, set[tuple[int, str]]] = {}
+    for line in proc.stdout.splitlines():
+        match = FLAKE8_LINE.match(line)
+        assert match, f"unexpected flake8 output: {line!r}"
+        found.setdefault(str(Path(match.group("path"))), set()).add(
+            (int(match.group("line")), match.group("code")))
+    return found
