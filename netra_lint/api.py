@@ -10,6 +10,8 @@ from .rules import accept
 from .rules.base import Context, Family
 from .settings import Settings
 
+# One entry per rule family (the family names match codes.Rule.family and the text
+# screen in engine/source.py). Add a family with one line here and one import above.
 FAMILIES: dict[str, Family] = {
     "accept": accept.check,
 }
