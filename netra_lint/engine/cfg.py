@@ -24,10 +24,10 @@ STMT, TEST, ASSUME, ITER, NEXT, WITH, HANDLER, RETURN, RAISE, JOIN = (
 
 class Node:
     __slots__ = ("index", "kind", "cst", "expr", "polarity", "succ", "exc", "handlers",
-                 "calls", "awaited", "discarded", "has_await", "withs")
+                 "calls", "awaited", "discarded", "has_await", "withs", "tries")
 
     def __init__(self, index: int, kind: str, node: cst.CSTNode | None,
-                 expr: cst.CSTNode | None, handlers: tuple, withs: tuple) -> None:
+                 expr: cst.CSTNode | None, handlers: tuple, withs: tuple, tries: tuple) -> None:
         self.index = index
         self.kind = kind
         self.cst = node          # the statement (or compound statement) this node stands for
@@ -37,6 +37,7 @@ class Node:
         self.exc: int | None = None
         self.handlers = handlers  # enclosing ``except`` clauses, innermost last
         self.withs = withs        # enclosing ``with`` statements, innermost last
+        self.tries = tries        # ``try`` statements whose body holds this node, innermost last
         self.calls: list[cst.Call] = []
         self.awaited: set[int] = set()
         self.discarded: set[int] = set()
@@ -89,6 +90,8 @@ class _Loop:
 class _Finally:
     body: cst.BaseSuite
     outer_exc: int
+    tries: tuple = ()      # the context the finally body runs in
+    handlers: tuple = ()
     copies: dict[str, int] = field(default_factory=dict)
 
 
@@ -116,6 +119,7 @@ class CFG:
         self.nodes: list[Node] = []
         self._handlers: tuple = ()
         self._withs: tuple = ()
+        self._tries: tuple = ()
         self.entry = self._new(ENTRY).index
         self.exit = self._new(EXIT).index
         self.raise_exit = self._new(RAISE_EXIT).index
@@ -143,7 +147,7 @@ class CFG:
 
     def _new(self, kind: str, node: cst.CSTNode | None = None,
              expr: cst.CSTNode | None = None) -> Node:
-        created = Node(len(self.nodes), kind, node, expr, self._handlers, self._withs)
+        created = Node(len(self.nodes), kind, node, expr, self._handlers, self._withs, self._tries)
         self.nodes.append(created)
         return created
 
@@ -300,7 +304,7 @@ class CFG:
         outer_exc = self._exc
         frame: _Finally | None = None
         if statement.finalbody is not None:
-            frame = _Finally(statement.finalbody.body, outer_exc)
+            frame = _Finally(statement.finalbody.body, outer_exc, self._tries, self._handlers)
             after_handlers_exc = self._finally_entry(frame, len(self._stack), "raise")
         else:
             after_handlers_exc = outer_exc
@@ -308,7 +312,10 @@ class CFG:
         if frame is not None:
             self._stack.append(frame)
         self._exc = dispatch.index if dispatch is not None else after_handlers_exc
+        saved_tries = self._tries
+        self._tries = saved_tries + (statement,)
         self._suite(statement.body)
+        self._tries = saved_tries
         self._exc = after_handlers_exc
         if statement.orelse is not None:
             self._suite(statement.orelse.body)
@@ -354,17 +361,17 @@ class CFG:
         """The entry of the copy of ``frame``'s body that is run when leaving by ``kind``."""
         if kind in frame.copies:
             return frame.copies[kind]
-        saved = (self._cur, self._exc, self._stack)
+        saved = (self._cur, self._exc, self._stack, self._tries, self._handlers)
+        self._tries, self._handlers = frame.tries, frame.handlers
         entry = self._new(JOIN)
         frame.copies[kind] = entry.index
         self._cur, self._exc, self._stack = [entry.index], frame.outer_exc, self._stack[:level]
-        for statement in frame.body:
-            self._statement(statement)
+        self._suite(frame.body)
         end = self._cur
         if kind == "raise":
             self._link(end, frame.outer_exc)
         else:
             self._cur = []
             self._jump(kind, end)
-        self._cur, self._exc, self._stack = saved
+        self._cur, self._exc, self._stack, self._tries, self._handlers = saved
         return entry.index
