@@ -29,6 +29,10 @@ RULES: dict[str, Rule] = {
         Rule("NL105", "double-accept", "accept reached twice on one path", "accept"),
         Rule("NL106", "send-after-disconnect",
              "send or close on the websocket inside 'except WebSocketDisconnect'", "accept"),
+        Rule("NL107", "swallowed-disconnect",
+             "an except clause swallows the WebSocketDisconnect of a send or receive", "disconnect"),
+        Rule("NL108", "client-state-liveness",
+             "liveness check reads only client_state, not application_state", "disconnect"),
     )
 }
 

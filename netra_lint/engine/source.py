@@ -30,10 +30,11 @@ class AnalysisError(Exception):
 def families_for(text: str, settings: Settings, wanted: frozenset[str]) -> set[str]:
     """The rule families that can possibly report on this text."""
     families: set[str] = set()
-    if "accept" in wanted or "resources" in wanted:
+    websocket_families = [f for f in ("accept", "disconnect", "resources") if f in wanted]
+    if websocket_families:
         markers = _WS_MARKERS + tuple(t.rsplit(".", 1)[-1] for t in settings.websocket_types)
         if any(m in text for m in markers):
-            families.update(f for f in ("accept", "resources") if f in wanted)
+            families.update(websocket_families)
     if "ids" in wanted and any(m in text for m in _ID_MARKERS):
         families.add("ids")
     if "handshake" in wanted and any(m in text for m in _HANDSHAKE_MARKERS):

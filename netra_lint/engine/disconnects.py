@@ -1,0 +1,338 @@
+"""Swallowed disconnects: which ``except`` clauses eat the WebSocketDisconnect of a
+websocket send or receive, and whether anything then learns the socket is dead.
+
+After a failed send Starlette sets ``application_state`` to DISCONNECTED and raises
+``WebSocketDisconnect``; a handler that swallows it leaves the connection's owner to
+call ``receive_text()`` next, which raises ``Need to call "accept" first``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import libcst as cst
+
+from . import frameworks as fw
+from .cfg import CFG, HANDLER, Node
+from .module import FunctionInfo, call_name, dotted
+from .websockets import Tracked, WebSocketAnalysis, _Event
+
+# Exceptions whose handler can catch a WebSocketDisconnect (uvicorn's ClientDisconnected
+# is an OSError; WebSocketDisconnect is an Exception).
+_CATCHERS = frozenset({"WebSocketDisconnect", "Exception", "BaseException", "OSError"})
+_IO = (fw.SEND, fw.RECEIVE)
+_LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
+                      "log", "print", "str", "repr", "format", "sleep", "isinstance", "id"})
+
+
+def catches_disconnect(handler: cst.ExceptHandler) -> bool:
+    kind = handler.type
+    if kind is None:
+        return True
+    elements = kind.elements if isinstance(kind, cst.Tuple) else [kind]
+    for element in elements:
+        value = element.value if isinstance(element, cst.Element) else element
+        name = dotted(value)
+        if name and name.rsplit(".", 1)[-1] in _CATCHERS:
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Swallow:
+    handler: cst.ExceptHandler
+    var: str
+    method: str          # the send/receive (or helper) in the try body that can raise
+    goes_on: bool        # (a) the function uses the websocket again afterwards
+    handed_in: bool      # (b) the websocket came from the caller
+
+
+class DisconnectAnalysis:
+    def __init__(self, websockets: WebSocketAnalysis) -> None:
+        self.ws = websockets
+        self.index = websockets.index
+        self._raises: dict[tuple[int, int], bool] = {}
+
+    # -- summaries: does a helper let a disconnect of its parameter escape? ----------
+    def raises_disconnect(self, info: FunctionInfo, param: int) -> bool:
+        key = (id(info.node), param)
+        if key in self._raises:
+            return self._raises[key]
+        self._raises[key] = False  # recursion: assume not until shown
+        from .module import parameters
+
+        name = parameters(info.node)[param].name.value
+        graph = self.ws.cfg(info)
+        events = self.ws._node_events(info, [name])
+        result = False
+        for index, evs in events.items():
+            node = graph.nodes[index]
+            if self._innermost_catch(node) is not None:
+                continue
+            if any(self._may_raise(e) for e in evs):
+                result = True
+                break
+        self._raises[key] = result
+        return result
+
+    def _may_raise(self, event: _Event) -> bool:
+        if event.kind in _IO:
+            return True
+        if event.kind == "pass" and event.target is not None and event.param is not None:
+            return event.awaited and self.raises_disconnect(event.target.function, event.param)
+        return False
+
+    @staticmethod
+    def _innermost_catch(node: Node) -> cst.Try | None:
+        for statement in reversed(node.tries):
+            if any(catches_disconnect(h) for h in statement.handlers):
+                return statement
+        return None
+
+    # -- the question NL107 asks -------------------------------------------------------
+    def swallows(self, info: FunctionInfo) -> list[Swallow]:
+        tracked = [t for t in self.ws.tracked(info) if t.framework is fw.STARLETTE]
+        if not tracked:
+            return []
+        names = [t.name for t in self.ws.tracked(info)]
+        graph = self.ws.cfg(info)
+        events = self.ws._node_events(info, names)
+        # (try statement, variable) -> the first operation in its body that can raise
+        raising: dict[tuple[int, str], tuple[cst.Try, str]] = {}
+        for index, evs in events.items():
+            node = graph.nodes[index]
+            statement = self._innermost_catch(node)
+            if statement is None:
+                continue
+            for event in evs:
+                var = names[event.var]
+                if var in {t.name for t in tracked} and self._may_raise(event):
+                    raising.setdefault((id(statement), var), (statement, _describe(event)))
+        found = []
+        for (_, var), (statement, method) in raising.items():
+            handler = next(h for h in statement.handlers if catches_disconnect(h))
+            if self._handled(handler, var):
+                continue
+            if _HandlerEffects.returns(handler) and self._owns_receive_loop(info, var):
+                continue
+            var_info = next(t for t in tracked if t.name == var)
+            goes_on = self._used_after(graph, events, names.index(var), handler)
+            handed_in = var_info.param_index is not None and not var_info.owner
+            if handed_in and not goes_on and self._callers_act(info, handler):
+                continue
+            if goes_on or handed_in:
+                found.append(Swallow(handler, var, method, goes_on, handed_in))
+        return found
+
+    def _handled(self, handler: cst.ExceptHandler, var: str) -> bool:
+        """The handler re-raises, leaves the loop, closes, releases or uses the socket."""
+        checker = _HandlerEffects(var)
+        handler.body.visit(checker)
+        return checker.handled
+
+    @staticmethod
+    def _owns_receive_loop(info: FunctionInfo, var: str) -> bool:
+        """The function runs the connection's receive loop, so returning ends it."""
+        finder = _ReceiveLoop(var)
+        info.node.body.visit(finder)
+        return finder.found
+
+    def _used_after(self, graph: CFG, events: dict[int, list[_Event]], var: int,
+                    handler: cst.ExceptHandler) -> bool:
+        start = next((n.index for n in graph.nodes
+                      if n.kind == HANDLER and n.cst is handler), None)
+        if start is None:
+            return False
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            index = queue.popleft()
+            node = graph.nodes[index]
+            if handler not in node.handlers:
+                for event in events.get(index, ()):
+                    if event.var == var and (event.kind in _IO or (
+                            event.kind == "pass" and event.target is not None
+                            and event.param is not None
+                            and self.ws.summary(event.target.function, event.param).uses)):
+                        return True
+            for target in node.succ:
+                if target not in seen:
+                    seen.add(target)
+                    queue.append(target)
+        return False
+
+    def _callers_act(self, info: FunctionInfo, handler: cst.ExceptHandler) -> bool:
+        """Every call of this helper in the module tests its result and leaves on failure."""
+        returns_value = _HandlerEffects.returns_value(handler)
+        if not returns_value:
+            return False
+        finder = _CallSites(info.name)
+        self.index.module.visit(finder)
+        return bool(finder.sites) and all(finder.sites)
+
+
+def _describe(event: _Event) -> str:
+    if event.kind == "pass":
+        return f"{event.method}()"
+    return f"{event.method}()"
+
+
+class _HandlerEffects(cst.CSTVisitor):
+    def __init__(self, var: str) -> None:
+        self.var = var
+        self.handled = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        self.handled = True
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self.handled = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self.var:
+            self.handled = True  # closes it, or uses it (a send here raises again)
+            return
+        if call_name(node) in _LOGGING:
+            return
+        for arg in node.args:
+            if isinstance(arg.value, cst.Name) and arg.value.value == self.var:
+                self.handled = True  # released, unregistered or collected as dead
+
+    @staticmethod
+    def returns_value(handler: cst.ExceptHandler) -> bool:
+        finder = _Returns()
+        handler.body.visit(finder)
+        return finder.with_value
+
+    @staticmethod
+    def returns(handler: cst.ExceptHandler) -> bool:
+        finder = _Returns()
+        handler.body.visit(finder)
+        return finder.any
+
+
+class _Returns(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.with_value = False
+        self.any = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.any = True
+        if node.value is not None and not (isinstance(node.value, cst.Name) and node.value.value == "None"):
+            self.with_value = True
+
+
+class _CallSites(cst.CSTVisitor):
+    """For each call of ``name``: does the caller test the result and leave on failure?"""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sites: list[bool] = []
+        self._counted: set[int] = set()
+
+    def _record(self, expr: cst.CSTNode | None, acts: bool) -> None:
+        if expr is None:
+            return
+        counter = _CountCalls(self.name)
+        expr.visit(counter)
+        for call in counter.calls:
+            if id(call) not in self._counted:
+                self._counted.add(id(call))
+                self.sites.append(acts)
+
+    def visit_If(self, node: cst.If) -> None:
+        acts = _leaves(node.body) or (node.orelse is not None and _leaves(node.orelse))
+        self._record(node.test, acts)
+
+    def visit_While(self, node: cst.While) -> None:
+        self._record(node.test, True)  # the loop stops when the result says so
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._record(node.value, True)  # kept for later: benefit of the doubt
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self._record(node.value, True)  # handed on to the caller's caller
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if call_name(node) == self.name and id(node) not in self._counted:
+            self._counted.add(id(node))
+            self.sites.append(False)
+
+
+class _CountCalls(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if call_name(node) == self.name:
+            self.calls.append(node)
+
+
+class _ReceiveLoop(cst.CSTVisitor):
+    def __init__(self, var: str) -> None:
+        self.var = var
+        self.depth = 0
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_While(self, node: cst.While) -> None:
+        self.depth += 1
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.depth -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        self.depth += 1
+        if isinstance(node.iter, cst.Call):
+            self._check(node.iter, loop=True)
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.depth -= 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._check(node, loop=self.depth > 0)
+
+    def _check(self, node: cst.Call, loop: bool) -> None:
+        func = node.func
+        if (loop and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                and func.value.value == self.var
+                and func.attr.value.startswith(("receive", "iter_"))):
+            self.found = True
+
+
+def _leaves(suite: cst.CSTNode) -> bool:
+    finder = _Leaves()
+    suite.visit(finder)
+    return finder.leaves
+
+
+class _Leaves(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.leaves = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.leaves = True
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self.leaves = True
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        self.leaves = True
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if call_name(node) in ("close", "disconnect"):
+            self.leaves = True
