@@ -24,7 +24,8 @@ STMT, TEST, ASSUME, ITER, NEXT, WITH, HANDLER, RETURN, RAISE, JOIN = (
 
 class Node:
     __slots__ = ("index", "kind", "cst", "expr", "polarity", "succ", "exc", "handlers",
-                 "calls", "awaited", "discarded", "has_await", "withs", "tries")
+                 "calls", "awaited", "discarded", "has_await", "withs", "tries",
+                 "expects_raise")
 
     def __init__(self, index: int, kind: str, node: cst.CSTNode | None,
                  expr: cst.CSTNode | None, handlers: tuple, withs: tuple, tries: tuple) -> None:
@@ -38,6 +39,7 @@ class Node:
         self.handlers = handlers  # enclosing ``except`` clauses, innermost last
         self.withs = withs        # enclosing ``with`` statements, innermost last
         self.tries = tries        # ``try`` statements whose body holds this node, innermost last
+        self.expects_raise = False  # inside ``with pytest.raises(...)``
         self.calls: list[cst.Call] = []
         self.awaited: set[int] = set()
         self.discarded: set[int] = set()
@@ -107,6 +109,24 @@ def _is_catch_all(handler: cst.ExceptHandler) -> bool:
     return False
 
 
+_RAISES = frozenset({"raises", "assertRaises", "assertRaisesRegex", "assertRaisesMessage"})
+_SUPPRESS = frozenset({"suppress"})
+
+
+def _swallowing_context(statement: cst.With) -> str | None:
+    for item in statement.items:
+        call = item.item
+        if isinstance(call, cst.Call):
+            func = call.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else (
+                func.value if isinstance(func, cst.Name) else None)
+            if name in _RAISES:
+                return "raises"
+            if name in _SUPPRESS:
+                return "suppress"
+    return None
+
+
 def _always_true(test: cst.BaseExpression) -> bool:
     if isinstance(test, cst.Name) and test.value == "True":
         return True
@@ -120,6 +140,7 @@ class CFG:
         self._handlers: tuple = ()
         self._withs: tuple = ()
         self._tries: tuple = ()
+        self._expects_raise = False
         self.entry = self._new(ENTRY).index
         self.exit = self._new(EXIT).index
         self.raise_exit = self._new(RAISE_EXIT).index
@@ -148,6 +169,7 @@ class CFG:
     def _new(self, kind: str, node: cst.CSTNode | None = None,
              expr: cst.CSTNode | None = None) -> Node:
         created = Node(len(self.nodes), kind, node, expr, self._handlers, self._withs, self._tries)
+        created.expects_raise = self._expects_raise
         self.nodes.append(created)
         return created
 
@@ -280,7 +302,20 @@ class CFG:
         self._cur = [created.index]
         saved = self._withs
         self._withs = saved + (statement,)
-        self._suite(statement.body)
+        expects = _swallowing_context(statement)
+        if expects is None:
+            self._suite(statement.body)
+        else:
+            # ``with pytest.raises(...)``/``suppress(...)``: an exception in the body
+            # continues after the ``with``; under ``raises`` the body never completes.
+            after = self._new(JOIN, statement)
+            saved_exc, self._exc = self._exc, after.index
+            saved_expects = self._expects_raise
+            self._expects_raise = saved_expects or expects == "raises"
+            self._suite(statement.body)
+            self._expects_raise = saved_expects
+            self._exc = saved_exc
+            self._cur = ([] if expects == "raises" else self._cur) + [after.index]
         self._withs = saved
 
     def _match(self, statement: cst.Match) -> None:

@@ -64,7 +64,7 @@ class DisconnectAnalysis:
 
         name = parameters(info.node)[param].name.value
         graph = self.ws.cfg(info)
-        events = self.ws._node_events(info, [name])
+        events = self.ws.node_events(info, [Tracked(name, fw.STARLETTE, False, frozenset(), param)])
         result = False
         for index, evs in events.items():
             node = graph.nodes[index]
@@ -95,9 +95,10 @@ class DisconnectAnalysis:
         tracked = [t for t in self.ws.tracked(info) if t.framework is fw.STARLETTE]
         if not tracked:
             return []
-        names = [t.name for t in self.ws.tracked(info)]
+        everything = self.ws.tracked(info)
+        names = [t.name for t in everything]
         graph = self.ws.cfg(info)
-        events = self.ws._node_events(info, names)
+        events = self.ws.node_events(info, everything)
         # (try statement, variable) -> the first operation in its body that can raise
         raising: dict[tuple[int, str], tuple[cst.Try, str]] = {}
         for index, evs in events.items():

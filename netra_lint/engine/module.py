@@ -169,16 +169,24 @@ class ModuleIndex:
 
     # -- routes ------------------------------------------------------------------
     def _collect_routes(self, module: cst.Module) -> None:
-        for info in self.functions.values():
+        self._decorated: dict[int, str] = {}
+        for info in self.all_functions:
             for decorator in info.node.decorators:
                 expr = decorator.decorator
                 if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
                     attr = expr.func.attr.value
                     if attr == "websocket":
-                        self.routes[info.name] = "fastapi"
+                        self._decorated[id(info.node)] = "fastapi"
                     elif attr == "websocket_route":
-                        self.routes[info.name] = "starlette"
+                        self._decorated[id(info.node)] = "starlette"
         module.visit(_RouteCallCollector(self))
+
+    def route_style(self, info: FunctionInfo) -> str | None:
+        """"fastapi" or "starlette" when ``info`` is registered as a websocket route."""
+        style = self._decorated.get(id(info.node))
+        if style is None and info.cls is None and self.functions.get(info.name) is info:
+            style = self.routes.get(info.name)
+        return style
 
     # -- lookups -------------------------------------------------------------------
     def class_of(self, qualname: str | None) -> ClassInfo | None:

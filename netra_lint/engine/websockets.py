@@ -18,11 +18,14 @@ import libcst as cst
 from ..settings import Settings
 from . import frameworks as fw
 from .calls import LocalTypes, Target, _unquote, bind_argument
-from .cfg import ASSUME, CFG, ENTRY, ITER, NEXT, STMT, Node
+from .cfg import ASSUME, CFG, NEXT, RETURN, STMT, TEST, Node
 from .flow import Dataflow
 from .module import ClassInfo, FunctionInfo, ModuleIndex, call_name, dotted, parameters, string_value
 
 NEW, ACCEPTED, CLOSED, UNKNOWN = "new", "accepted", "closed", "unknown"
+# A path on which a use has already failed (and been reported): nothing more to say there,
+# but unlike ``unknown`` it does not silence the other paths joined with it.
+FAILED = "failed"
 Atoms = frozenset
 State = tuple  # one Atoms per tracked websocket of the function
 
@@ -64,24 +67,34 @@ class _Event:
     neutral: bool = False
     wrapper: bool = False
     spawner: str | None = None
+    bindings: tuple = ()
 
 
 @dataclass
 class Summary:
-    """What a helper does to the websocket in one parameter, per entry atom."""
+    """What a helper does to the websocket in one parameter, per entry atom; with the
+    exits split by the truth of the returned value (``if not await try_accept(ws)``)."""
 
     exits: dict[str, Atoms]
     misuses: dict[str, tuple[Misuse, ...]]
     uses: bool
+    exits_true: dict[str, Atoms] = field(default_factory=dict)
+    exits_false: dict[str, Atoms] = field(default_factory=dict)
 
-    def apply(self, atoms: Atoms) -> Atoms:
+    def apply(self, atoms: Atoms, truth: bool | None = None) -> Atoms:
+        table = self.exits if truth is None else (self.exits_true if truth else self.exits_false)
         out: set[str] = set()
         for atom in atoms:
-            out |= self.exits.get(atom, {UNKNOWN}) if atom != UNKNOWN else {UNKNOWN}
+            out |= {atom} if atom in (UNKNOWN, FAILED) else table.get(atom, {UNKNOWN})
         return frozenset(out)
 
+    def needs_accepted(self) -> bool:
+        return any(m.check == fw.USE_BEFORE_ACCEPT for m in self.misuses.get(NEW, ()))
 
-OPAQUE = Summary({a: frozenset({UNKNOWN}) for a in _ALL_KNOWN}, {a: () for a in _ALL_KNOWN}, True)
+
+OPAQUE = Summary({a: frozenset({UNKNOWN}) for a in _ALL_KNOWN}, {a: () for a in _ALL_KNOWN}, True,
+                 {a: frozenset({UNKNOWN}) for a in _ALL_KNOWN},
+                 {a: frozenset({UNKNOWN}) for a in _ALL_KNOWN})
 _SUMMARY_CHECKS = frozenset({fw.USE_BEFORE_ACCEPT, fw.USE_AFTER_CLOSE, fw.DOUBLE_ACCEPT, fw.HANDOFF})
 
 
@@ -102,6 +115,7 @@ class WebSocketAnalysis:
         self._in_progress: set[tuple[int, int]] = set()
         self._endpoint_classes = {name for name, cls in index.classes.items()
                                   if self._inherits(cls, fw.WEBSOCKET_ENDPOINTS)}
+        self._called = _called_names(index.module)
         self._channels = {}
         for name, cls in index.classes.items():
             if self._inherits(cls, fw.CHANNELS_ASYNC_CONSUMERS):
@@ -142,9 +156,12 @@ class WebSocketAnalysis:
         params = parameters(node)
         found: list[Tracked] = []
         cls_name = info.cls.name if info.cls else None
-        route = self.index.routes.get(info.name) if info.cls is None else None
+        route = self.index.route_style(info)
         endpoint = cls_name in self._endpoint_classes
-        accepted_here = self._accepted_names(info)
+        # A function that accepts its websocket parameter and that nothing in this module
+        # calls is an entry point (its route is registered elsewhere); one that is called
+        # here is a helper, judged at its call sites through its summary.
+        accepted_here = set() if info.name in self._called else self._accepted_names(info)
         for i, param in enumerate(params):
             name = param.name.value
             if i == 0 and info.is_method:
@@ -223,8 +240,9 @@ class WebSocketAnalysis:
                 out.append(misuse)
         return out
 
-    def summary(self, info: FunctionInfo, param: int) -> Summary:
-        key = (id(info.node), param)
+    def summary(self, info: FunctionInfo, param: int, bindings: tuple = ()) -> Summary:
+        """``bindings``: (parameter name, truthiness) of literal arguments at the call."""
+        key = (id(info.node), param, bindings)
         cached = self._summaries.get(key)
         if cached is not None:
             return cached
@@ -240,21 +258,31 @@ class WebSocketAnalysis:
             exits: dict[str, Atoms] = {}
             misuses: dict[str, tuple[Misuse, ...]] = {}
             uses = False
+            exits_true: dict[str, Atoms] = {}
+            exits_false: dict[str, Atoms] = {}
+            graph = self.cfg(info)
+            split = not _has_finally(info.node)
             for atom in _ALL_KNOWN:
                 me = Tracked(name, fw.STARLETTE, True, frozenset({atom}), param)
                 found: list[Misuse] = []
-                states = self._solve(info, [me, *base], found)
-                exit_state = states[self.cfg(info).exit]
+                flow = _Lifecycle(self, info, [me, *base], found, dict(bindings))
+                states = flow.solve(graph, flow.initial())
+                flow.replay(graph, states)
+                exit_state = states[graph.exit]
                 exits[atom] = exit_state[0] if exit_state is not None else frozenset()
+                if split:
+                    exits_true[atom], exits_false[atom] = _split_exits(flow, graph, states)
+                else:
+                    exits_true[atom] = exits_false[atom] = exits[atom]
                 firsts: dict[str, Misuse] = {}
                 for misuse in found:
                     if misuse.var == name and misuse.check in _SUMMARY_CHECKS:
                         firsts.setdefault(misuse.check, misuse)
                 misuses[atom] = tuple(firsts.values())
-            events = self._node_events(info, [name])
+            events = self.node_events(info, [Tracked(name, fw.STARLETTE, True, frozenset(), param)])
             uses = any(e.var == 0 and e.kind not in (fw.OTHER,) and not e.neutral
                        for evs in events.values() for e in evs)
-            summary = Summary(exits, misuses, uses)
+            summary = Summary(exits, misuses, uses, exits_true, exits_false)
         finally:
             self._in_progress.discard(key)
         self._summaries[key] = summary
@@ -268,7 +296,7 @@ class WebSocketAnalysis:
     def _solve(self, info: FunctionInfo, tracked: list[Tracked], sink: list[Misuse]) -> list:
         graph = self.cfg(info)
         flow = _Lifecycle(self, info, tracked, sink)
-        states = flow.solve(graph, tuple(t.initial for t in tracked))
+        states = flow.solve(graph, flow.initial())
         flow.replay(graph, states)
         return states
 
@@ -279,11 +307,12 @@ class WebSocketAnalysis:
             found = self._types[key] = LocalTypes(self.index, info)
         return found
 
-    def _node_events(self, info: FunctionInfo, names: list[str]) -> dict[int, list[_Event]]:
-        key = (id(info.node), tuple(names))
+    def node_events(self, info: FunctionInfo, tracked: list[Tracked]) -> dict[int, list[_Event]]:
+        """The lifecycle events of every CFG node, for these websockets (computed once)."""
+        key = (id(info.node), tuple((t.name, t.framework.name) for t in tracked))
         cached = self._events.get(key)
         if cached is None:
-            cached = self._events[key] = _EventExtractor(self, info, names).extract(self.cfg(info))
+            cached = self._events[key] = _EventExtractor(self, info, tracked).extract(self.cfg(info))
         return cached
 
     def is_wrapper(self, call: cst.Call) -> bool:
@@ -297,10 +326,11 @@ class WebSocketAnalysis:
 class _EventExtractor:
     """Turns each CFG node's calls into lifecycle events, once per function."""
 
-    def __init__(self, analysis: WebSocketAnalysis, info: FunctionInfo, names: list[str]) -> None:
+    def __init__(self, analysis: WebSocketAnalysis, info: FunctionInfo, tracked: list[Tracked]) -> None:
         self.analysis = analysis
         self.info = info
-        self.names = {name: i for i, name in enumerate(names)}
+        self.tracked = tracked
+        self.names = {t.name: i for i, t in enumerate(tracked)}
 
     def extract(self, graph: CFG) -> dict[int, list[_Event]]:
         events: dict[int, list[_Event]] = {}
@@ -355,7 +385,7 @@ class _EventExtractor:
         return kind
 
     def _framework(self, var: int) -> fw.Framework:
-        return self._tracked[var].framework if hasattr(self, "_tracked") else fw.STARLETTE
+        return self.tracked[var].framework
 
     def _ws_args(self, call: cst.Call) -> Iterable[tuple[int | None, str | None, int]]:
         position = 0
@@ -383,6 +413,7 @@ class _EventExtractor:
             if target is not None:
                 event.target = target
                 event.param = bind_argument(target, call, position, keyword)
+                event.bindings = _literal_bindings(target, call, 0)
         return event
 
     def _spawn(self, call: cst.Call, node: Node, out: list[_Event], consumed: set[int]) -> None:
@@ -410,13 +441,14 @@ class _EventExtractor:
             if target is not None:
                 event.target = target
                 event.param = bind_argument(target, func_call, position, keyword)
+                event.bindings = _literal_bindings(target, func_call, 0)
             out.append(event)
             if style == "call":
                 consumed.add(id(inner))
 
     def _dependencies(self) -> list[_Event]:
         """FastAPI ``Depends(fn)`` parameters run ``fn`` with the websocket before the body."""
-        if self.info.cls is not None or self.info.name not in self.analysis.index.routes:
+        if self.analysis.index.route_style(self.info) is None:
             return []
         out = []
         for param in parameters(self.info.node):
@@ -508,13 +540,18 @@ def _catches_disconnect(handler: cst.ExceptHandler) -> bool:
 
 
 class _Lifecycle(Dataflow[State]):
+    """State: one Atoms per tracked websocket, then a branch slot: None, or the states
+    for the two outcomes of the last test when it was a call of a summarised helper."""
+
     def __init__(self, analysis: WebSocketAnalysis, info: FunctionInfo,
-                 tracked: list[Tracked], sink: list[Misuse]) -> None:
+                 tracked: list[Tracked], sink: list[Misuse], bindings: dict | None = None) -> None:
         self.analysis = analysis
         self.info = info
         self.tracked = tracked
         self.sink = sink
-        self.events = analysis._node_events(info, [t.name for t in tracked])
+        self.bindings = bindings or {}
+        self._branch: tuple | None = None
+        self.events = analysis.node_events(info, tracked)
         self.created = self._creations(analysis, info)
 
     def _creations(self, analysis: WebSocketAnalysis, info: FunctionInfo) -> dict[int, list[int]]:
@@ -530,13 +567,19 @@ class _Lifecycle(Dataflow[State]):
                         out.setdefault(node.index, []).append(names[target.target.value])
         return out
 
+    def initial(self) -> State:
+        return tuple(t.initial for t in self.tracked) + (None,)
+
     def join(self, left: State, right: State) -> State:
-        return tuple(a | b for a, b in zip(left, right))
+        branch = left[-1] if left[-1] == right[-1] else None
+        return tuple(a | b for a, b in zip(left[:-1], right[:-1])) + (branch,)
 
     def transfer(self, node: Node, state: State, report: bool) -> State | None:
         if node.kind == ASSUME:
-            return self._assume(node.expr, node.polarity, state)
+            return self._assume_node(node, state)
+        state = state[:-1] + (None,)
         events = self.events.get(node.index)
+        self._branch = None
         if events:
             current = list(state)
             for event in events:
@@ -549,16 +592,35 @@ class _Lifecycle(Dataflow[State]):
             for var in created:
                 current[var] = frozenset({NEW})
             state = tuple(current)
+        if self._branch is not None and node.kind == TEST:
+            call, var, when_true, when_false = self._branch
+            true_state = state[:var] + (when_true,) + state[var + 1:-1]
+            false_state = state[:var] + (when_false,) + state[var + 1:-1]
+            state = state[:-1] + ((id(call), true_state, false_state),)
         return state
+
+    def _assume_node(self, node: Node, state: State) -> State | None:
+        branch = state[-1]
+        test, polarity = _strip(node.expr, node.polarity)
+        if branch is not None and branch[0] == id(test):
+            atoms = branch[1] if polarity else branch[2]
+            if any(not a for a, old in zip(atoms, state) if old):
+                return None  # the helper never returns this way on these paths
+            return atoms + (None,)
+        refined = self._assume(node.expr, node.polarity, state[:-1])
+        return None if refined is None else refined + (None,)
 
     # -- events --------------------------------------------------------------------
     def _report(self, report: bool, check: str, event: _Event, var: Tracked,
                 method: str | None = None, via: str | None = None) -> None:
+        if self._node.expects_raise:
+            return  # inside ``with pytest.raises(...)``: the failure is the point
         if report and check in var.framework.checks:
             self.sink.append(Misuse(check, event.call, var.name, method or event.method,
                                     var.framework, via, event.spawner))
 
     def _event(self, event: _Event, node: Node, current: list, report: bool) -> bool:
+        self._node = node
         var = self.tracked[event.var]
         atoms: Atoms = current[event.var]
         known = bool(atoms) and UNKNOWN not in atoms
@@ -588,7 +650,7 @@ class _Lifecycle(Dataflow[State]):
             if atoms:
                 # Past a use that raises on ``new``/``closed`` paths only accepted paths go on;
                 # when none did, the finding is made and the variable is no longer tracked.
-                current[event.var] = (atoms - {NEW, CLOSED}) or frozenset({UNKNOWN})
+                current[event.var] = (atoms - {NEW, CLOSED}) or frozenset({FAILED})
         elif kind == "pass":
             return self._pass(event, var, atoms, known, current, report)
         elif kind == "spawn":
@@ -608,7 +670,9 @@ class _Lifecycle(Dataflow[State]):
             return True
         if target.function.is_async and event.discarded and not event.awaited:
             return True  # a dropped coroutine never runs
-        summary = self.analysis.summary(target.function, event.param)
+        summary = self.analysis.summary(target.function, event.param, event.bindings)
+        if node_is_test(event, self._node):
+            self._branch = (event.call, event.var, summary.apply(atoms, True), summary.apply(atoms, False))
         if known:
             for atom in atoms:
                 for misuse in summary.misuses.get(atom, ()):
@@ -626,8 +690,8 @@ class _Lifecycle(Dataflow[State]):
             if atoms:
                 current[event.var] = atoms | {UNKNOWN}
             return
-        summary = self.analysis.summary(target.function, event.param)
-        if known and NEW in atoms and summary.uses:
+        summary = self.analysis.summary(target.function, event.param, event.bindings)
+        if known and NEW in atoms and summary.needs_accepted():
             self._report(report, fw.HANDOFF, event, var, event.method)
         if ACCEPTED in summary.exits.get(NEW, frozenset()) or UNKNOWN in summary.exits.get(NEW, frozenset()):
             current[event.var] = atoms | {UNKNOWN}
@@ -644,15 +708,21 @@ class _Lifecycle(Dataflow[State]):
                 return state
             left = self._assume(test.left, polarity, state)
             return None if left is None else self._assume(test.right, polarity, left)
+        if isinstance(test, cst.Name) and test.value in self.bindings:
+            # a parameter bound to a literal at the call this summary is for
+            return state if self.bindings[test.value] == polarity else None
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             return self._compare(test, polarity, state)
+        if isinstance(test, cst.Await):
+            test = test.expression
         if isinstance(test, cst.Call) and polarity:
             for arg in test.args:
                 if isinstance(arg.value, cst.Name):
                     for i, t in enumerate(self.tracked):
                         if t.name == arg.value.value and state[i]:
-                            # a predicate on the websocket (``is_connected(ws)``): a guard
-                            state = state[:i] + (frozenset({ACCEPTED}),) + state[i + 1:]
+                            # a predicate on the websocket (``is_connected(ws)``) that we
+                            # cannot see into: whatever it tested, stop judging this path
+                            state = state[:i] + (frozenset({UNKNOWN}),) + state[i + 1:]
         return state
 
     def _compare(self, test: cst.Comparison, polarity: bool, state: State) -> State | None:
@@ -685,28 +755,144 @@ class _Lifecycle(Dataflow[State]):
         return state
 
 
-def _iter_calls(body: cst.CSTNode) -> list[cst.Call]:
+_FALSY = ("False", "None")
+
+
+def _truth_of(value: cst.BaseExpression | None) -> bool | None:
+    """The truth of a returned literal; None when it is not a literal."""
+    if value is None:
+        return False
+    if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
+        return value.value == "True"
+    if isinstance(value, cst.Integer):
+        return value.value not in ("0",)
+    if isinstance(value, cst.SimpleString):
+        return len(value.evaluated_value or "") > 0 if isinstance(value.evaluated_value, str) else None
+    return None
+
+
+def _split_exits(flow: "_Lifecycle", graph: CFG, states: list) -> tuple[Atoms, Atoms]:
+    """The websocket's exit atoms when the helper returns something truthy / falsy."""
+    truthy: set[str] = set()
+    falsy: set[str] = set()
+    for node in graph.nodes:
+        if graph.exit not in node.succ or states[node.index] is None:
+            continue
+        out = flow.transfer(node, states[node.index], False)
+        if out is None:
+            continue
+        value = node.cst.value if node.kind == RETURN else None
+        truth = _truth_of(value)
+        if truth is None:
+            # ``return ws.application_state == WebSocketState.CONNECTED``: the returned
+            # condition refines the state as an ``if`` on it would
+            for polarity, bucket in ((True, truthy), (False, falsy)):
+                refined = flow._assume(value, polarity, out[:-1])
+                if refined is not None:
+                    bucket |= refined[0]
+        elif truth:
+            truthy |= out[0]
+        else:
+            falsy |= out[0]
+    return frozenset(truthy), frozenset(falsy)
+
+
+def _has_finally(function: cst.FunctionDef) -> bool:
+    finder = _FinallyFinder()
+    function.body.visit(finder)
+    return finder.found
+
+
+class _FinallyFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def visit_Finally(self, node: cst.Finally) -> None:
+        self.found = True
+
+
+def _literal_bindings(target: Target, call: cst.Call, skip: int) -> tuple:
+    """(parameter, truthiness) for each parameter bound to a literal at this call,
+    or left at a literal default."""
+    params = parameters(target.function.node)
+    offset = 1 if target.bound else 0
+    given: dict[str, cst.BaseExpression] = {}
+    positional = [*target.function.node.params.posonly_params, *target.function.node.params.params]
+    position = 0
+    for arg in call.args[skip:]:
+        if arg.star:
+            return ()
+        if arg.keyword is not None:
+            given[arg.keyword.value] = arg.value
+        else:
+            if position + offset < len(positional):
+                given[positional[position + offset].name.value] = arg.value
+            position += 1
+    out = []
+    for param in params[offset:]:
+        value = given.get(param.name.value, param.default)
+        if value is None:
+            continue
+        if isinstance(value, cst.Name) and value.value in ("True", "False", "None"):
+            out.append((param.name.value, value.value == "True"))
+    return tuple(sorted(out))
+
+
+def _called_names(module: cst.Module) -> frozenset[str]:
+    """Every name this module calls, or passes as a callable to another call."""
     collector = _Calls()
+    module.visit(collector)
+    names = set()
+    for call in collector.calls:
+        name = call_name(call)
+        if name:
+            names.add(name)
+        for arg in call.args:
+            if isinstance(arg.value, (cst.Name, cst.Attribute)):
+                ref = dotted(arg.value)
+                if ref:
+                    names.add(ref.rsplit(".", 1)[-1])
+    return frozenset(names)
+
+
+def _strip(test: cst.CSTNode | None, polarity: bool) -> tuple[cst.CSTNode | None, bool]:
+    """``not await f(x)`` -> (the call, flipped polarity)."""
+    while True:
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, polarity = test.expression, not polarity
+        elif isinstance(test, cst.Await):
+            test = test.expression
+        else:
+            return test, polarity
+
+
+def node_is_test(event: _Event, node: Node) -> bool:
+    return node.kind == TEST and _strip(node.expr, True)[0] is event.call
+
+
+def _iter_calls(body: cst.CSTNode) -> list[cst.Call]:
+    collector = _Calls(nested=False)
     body.visit(collector)
     return collector.calls
 
 
 def _iter_assigns(body: cst.CSTNode) -> list[cst.Assign]:
-    collector = _Calls()
+    collector = _Calls(nested=False)
     body.visit(collector)
     return collector.assigns
 
 
 class _Calls(cst.CSTVisitor):
-    def __init__(self) -> None:
+    def __init__(self, nested: bool = True) -> None:
         self.calls: list[cst.Call] = []
         self.assigns: list[cst.Assign] = []
+        self.nested = nested  # enter nested functions and classes
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
+        return self.nested
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
+        return self.nested
 
     def visit_Call(self, node: cst.Call) -> None:
         self.calls.append(node)
