@@ -40,9 +40,10 @@ def check_source(text: str, filename: str = "<string>", settings: Settings | Non
     try:
         module = parse(text)
         ctx = Context(module, filename, settings)
-        findings: list[Finding] = []
+        pending = []
         for family in sorted(families):
-            findings.extend(FAMILIES[family](ctx))
+            pending.extend(FAMILIES[family](ctx))
+        findings = ctx.resolve(pending)
     except AnalysisError as exc:
         return [Finding(exc.line, exc.col, "NL001", f"netra-lint could not analyse this file: {exc}")]
     except RecursionError:

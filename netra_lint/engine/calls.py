@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from .walk import find
 from .module import ClassInfo, FunctionInfo, ModuleIndex, dotted, parameters
 
 
@@ -27,7 +28,9 @@ class LocalTypes:
                 name = dotted(_unquote(param.annotation.annotation))
                 if name and name in index.classes:
                     self.types[param.name.value] = name
-        function.node.body.visit(_AssignedTypes(self.types, index))
+        assigned = _AssignedTypes(self.types, index)
+        for node in find(function.node.body, cst.Assign):
+            assigned.visit_Assign(node)
 
     def class_of_expr(self, expr: cst.BaseExpression) -> ClassInfo | None:
         index = self.index

@@ -17,6 +17,8 @@ from typing import Iterable, Sequence
 
 import libcst as cst
 
+from .walk import collect_calls
+
 ENTRY, EXIT, RAISE_EXIT = "entry", "exit", "raise_exit"
 STMT, TEST, ASSUME, ITER, NEXT, WITH, HANDLER, RETURN, RAISE, JOIN = (
     "stmt", "test", "assume", "iter", "next", "with", "handler", "return", "raise", "join")
@@ -53,33 +55,12 @@ class Node:
         return f"<Node {self.index} {self.kind} -> {self.succ} exc={self.exc}>"
 
 
-class _CallCollector(cst.CSTVisitor):
-    """Calls in evaluation order (arguments before the call), without entering
-    lambdas, nested functions or classes, whose bodies run elsewhere."""
-
-    def __init__(self, node: Node) -> None:
-        self.node = node
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Await(self, node: cst.Await) -> None:
-        self.node.has_await = True
-        if isinstance(node.expression, cst.Call):
-            self.node.awaited.add(id(node.expression))
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        if isinstance(node.value, cst.Call):
-            self.node.discarded.add(id(node.value))
-
-    def leave_Call(self, original_node: cst.Call) -> None:
-        self.node.calls.append(original_node)
+def _collect(node: Node, root: cst.CSTNode) -> None:
+    calls, awaited, discarded, has_await = collect_calls(root)
+    node.calls.extend(calls)
+    node.awaited |= awaited
+    node.discarded |= discarded
+    node.has_await = node.has_await or has_await
 
 
 @dataclass
@@ -183,7 +164,7 @@ class CFG:
              expr: cst.CSTNode | None = None, collect: cst.CSTNode | None = None) -> Node:
         created = self._new(kind, node, expr)
         if collect is not None:
-            collect.visit(_CallCollector(created))
+            _collect(created, collect)
         self._link(self._cur, created.index)
         if created.may_raise:
             created.exc = self._exc
@@ -293,7 +274,7 @@ class CFG:
     def _with(self, statement: cst.With) -> None:
         created = self._new(WITH, statement, statement)
         for item in statement.items:
-            item.visit(_CallCollector(created))
+            _collect(created, item)
         if statement.asynchronous is not None:
             created.has_await = True
         self._link(self._cur, created.index)

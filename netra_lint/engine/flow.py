@@ -47,6 +47,11 @@ class Dataflow(Generic[S]):
     def join(self, left: S, right: S) -> S:
         raise NotImplementedError
 
+    def exceptional(self, node: Node, state: S) -> S:
+        """The state carried along ``node``'s exceptional edge: by default the state
+        before the node (its effect did not happen)."""
+        return state
+
     def solve(self, cfg: CFG, initial: S) -> list[S | None]:
         order = reverse_postorder(cfg)
         rank = {index: position for position, index in enumerate(order)}
@@ -60,7 +65,7 @@ class Dataflow(Generic[S]):
             node = cfg.nodes[index]
             state = states[index]
             if node.exc is not None:
-                self._merge(states, node.exc, state, queue, queued, rank)
+                self._merge(states, node.exc, self.exceptional(node, state), queue, queued, rank)
             out = self.transfer(node, state, False)
             if out is None:
                 continue

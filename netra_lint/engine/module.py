@@ -12,6 +12,8 @@ from typing import Iterator
 
 import libcst as cst
 
+from .walk import walk
+
 
 def dotted(node: cst.CSTNode | None) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, else None."""
@@ -92,6 +94,9 @@ class ModuleIndex:
         self.instances: dict[str, str] = {}  # module-level name -> class name in this module
         self.routes: dict[str, str] = {}     # function name -> "fastapi" | "starlette"
         self.all_functions: list[FunctionInfo] = []
+        # one fast walk of the whole module serves every module-wide question
+        self.all_nodes: list[cst.CSTNode] = list(walk(module))
+        self.all_calls: list[cst.Call] = [n for n in self.all_nodes if isinstance(n, cst.Call)]
         self._collect_imports(module)
         for statement in module.body:
             self._top_level(statement)
@@ -102,7 +107,11 @@ class ModuleIndex:
     # -- imports -----------------------------------------------------------------
     def _collect_imports(self, module: cst.Module) -> None:
         collector = _ImportCollector(self.aliases)
-        module.visit(collector)
+        for node in self.all_nodes:
+            if isinstance(node, cst.Import):
+                collector.visit_Import(node)
+            elif isinstance(node, cst.ImportFrom):
+                collector.visit_ImportFrom(node)
 
     def resolve(self, name: str | None) -> str:
         """Qualified name of a dotted local name, through the imports."""
@@ -179,7 +188,9 @@ class ModuleIndex:
                         self._decorated[id(info.node)] = "fastapi"
                     elif attr == "websocket_route":
                         self._decorated[id(info.node)] = "starlette"
-        module.visit(_RouteCallCollector(self))
+        collector = _RouteCallCollector(self)
+        for call in self.all_calls:
+            collector.visit_Call(call)
 
     def route_style(self, info: FunctionInfo) -> str | None:
         """"fastapi" or "starlette" when ``info`` is registered as a websocket route."""

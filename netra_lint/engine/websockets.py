@@ -20,6 +20,7 @@ from . import frameworks as fw
 from .calls import LocalTypes, Target, _unquote, bind_argument
 from .cfg import ASSUME, CFG, NEXT, RETURN, STMT, TEST, Node
 from .flow import Dataflow
+from .walk import NESTED_SCOPES, find, walk
 from .module import ClassInfo, FunctionInfo, ModuleIndex, call_name, dotted, parameters, string_value
 
 NEW, ACCEPTED, CLOSED, UNKNOWN = "new", "accepted", "closed", "unknown"
@@ -111,11 +112,12 @@ class WebSocketAnalysis:
         self._cfgs: dict[int, CFG] = {}
         self._events: dict[tuple[int, tuple[str, ...]], dict[int, list[_Event]]] = {}
         self._types: dict[int, LocalTypes] = {}
+        self._tracked: dict[int, list[Tracked]] = {}
         self._summaries: dict[tuple[int, int], Summary] = {}
         self._in_progress: set[tuple[int, int]] = set()
         self._endpoint_classes = {name for name, cls in index.classes.items()
                                   if self._inherits(cls, fw.WEBSOCKET_ENDPOINTS)}
-        self._called = _called_names(index.module)
+        self._called = _called_names(index)
         self._channels = {}
         for name, cls in index.classes.items():
             if self._inherits(cls, fw.CHANNELS_ASYNC_CONSUMERS):
@@ -152,6 +154,14 @@ class WebSocketAnalysis:
         return name == "WebSocket" and name not in self.index.aliases and name not in self.index.classes
 
     def tracked(self, info: FunctionInfo) -> list[Tracked]:
+        """The websockets of one function (computed once)."""
+        key = id(info.node)
+        found = self._tracked.get(key)
+        if found is None:
+            found = self._tracked[key] = self._find_tracked(info)
+        return found
+
+    def _find_tracked(self, info: FunctionInfo) -> list[Tracked]:
         node = info.node
         params = parameters(node)
         found: list[Tracked] = []
@@ -798,17 +808,7 @@ def _split_exits(flow: "_Lifecycle", graph: CFG, states: list) -> tuple[Atoms, A
 
 
 def _has_finally(function: cst.FunctionDef) -> bool:
-    finder = _FinallyFinder()
-    function.body.visit(finder)
-    return finder.found
-
-
-class _FinallyFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Finally(self, node: cst.Finally) -> None:
-        self.found = True
+    return any(isinstance(n, cst.Finally) for n in walk(function.body, NESTED_SCOPES))
 
 
 def _literal_bindings(target: Target, call: cst.Call, skip: int) -> tuple:
@@ -838,12 +838,10 @@ def _literal_bindings(target: Target, call: cst.Call, skip: int) -> tuple:
     return tuple(sorted(out))
 
 
-def _called_names(module: cst.Module) -> frozenset[str]:
+def _called_names(index: ModuleIndex) -> frozenset[str]:
     """Every name this module calls, or passes as a callable to another call."""
-    collector = _Calls()
-    module.visit(collector)
     names = set()
-    for call in collector.calls:
+    for call in index.all_calls:
         name = call_name(call)
         if name:
             names.add(name)
@@ -871,31 +869,8 @@ def node_is_test(event: _Event, node: Node) -> bool:
 
 
 def _iter_calls(body: cst.CSTNode) -> list[cst.Call]:
-    collector = _Calls(nested=False)
-    body.visit(collector)
-    return collector.calls
+    return find(body, cst.Call)
 
 
 def _iter_assigns(body: cst.CSTNode) -> list[cst.Assign]:
-    collector = _Calls(nested=False)
-    body.visit(collector)
-    return collector.assigns
-
-
-class _Calls(cst.CSTVisitor):
-    def __init__(self, nested: bool = True) -> None:
-        self.calls: list[cst.Call] = []
-        self.assigns: list[cst.Assign] = []
-        self.nested = nested  # enter nested functions and classes
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return self.nested
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return self.nested
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self.assigns.append(node)
+    return find(body, cst.Assign)

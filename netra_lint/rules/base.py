@@ -35,9 +35,22 @@ class Context:
     def websockets(self) -> WebSocketAnalysis:
         return WebSocketAnalysis(self.index, self.settings)
 
-    def finding(self, code: str, node: cst.CSTNode, message: str, fix=None) -> Finding:
-        line, col = self.locator.position(node)
-        return Finding(line, col, code, message, fix)
+    def finding(self, code: str, node: cst.CSTNode, message: str, fix=None) -> "Pending":
+        """A finding whose position is resolved later, for all findings of the file at once."""
+        return Pending(code, node, message, fix)
+
+    def resolve(self, pending: list["Pending"]) -> list[Finding]:
+        positions = self.locator.positions(p.node for p in pending)
+        return [Finding(*positions.get(id(p.node), (1, 0)), p.code, p.message, p.fix)
+                for p in pending]
 
 
-Family = Callable[[Context], Iterator[Finding]]
+@dataclass(frozen=True)
+class Pending:
+    code: str
+    node: cst.CSTNode
+    message: str
+    fix: object = None
+
+
+Family = Callable[[Context], Iterator[Pending]]

@@ -8,6 +8,7 @@ import libcst as cst
 
 from ..engine.disconnects import DisconnectAnalysis
 from ..engine.module import dotted
+from ..engine.walk import walk
 from ..finding import Finding
 from .base import Context
 
@@ -39,7 +40,10 @@ def check_swallowed(ctx: Context) -> Iterator[Finding]:
 
 def check_liveness(ctx: Context) -> Iterator[Finding]:
     finder = _LivenessChecks()
-    ctx.module.visit(finder)
+    for node in ctx.index.all_nodes:
+        test = _CHECKED.get(type(node))
+        if test is not None:
+            finder.check_expression(getattr(node, test))
     for comparison, var in finder.found:
         yield ctx.finding(
             "NL108", comparison,
@@ -64,57 +68,33 @@ def _state_read(expr: cst.BaseExpression, attr: str) -> str | None:
     return None
 
 
-class _LivenessChecks(cst.CSTVisitor):
+# The nodes whose expression is a liveness check, and the field that holds it.
+_CHECKED = {cst.If: "test", cst.While: "test", cst.Return: "value", cst.Assert: "test",
+            cst.IfExp: "test"}
+
+
+class _LivenessChecks:
     """Comparisons of ``x.client_state`` with CONNECTED in a condition or a returned value
     that does not also read ``x.application_state``."""
 
     def __init__(self) -> None:
         self.found: list[tuple[cst.Comparison, str]] = []
 
-    def _check_expression(self, expr: cst.BaseExpression | None) -> None:
+    def check_expression(self, expr: cst.BaseExpression | None) -> None:
         if expr is None:
             return
-        reads = _Reads()
-        expr.visit(reads)
-        for comparison, owner in reads.client_checks:
-            if owner not in reads.application:
-                self.found.append((comparison, owner))
-
-    def visit_If(self, node: cst.If) -> None:
-        self._check_expression(node.test)
-
-    def visit_While(self, node: cst.While) -> None:
-        self._check_expression(node.test)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self._check_expression(node.value)
-
-    def visit_Assert(self, node: cst.Assert) -> None:
-        self._check_expression(node.test)
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._check_expression(node.test)
-
-
-class _Reads(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.client_checks: list[tuple[cst.Comparison, str]] = []
-        self.application: set[str] = set()
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        owner = _state_read(node, "application_state")
-        if owner:
-            self.application.add(owner)
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        if len(node.comparisons) != 1:
-            return
-        target = node.comparisons[0]
-        op = _operator(target.operator)
-        for side, other in ((node.left, target.comparator), (target.comparator, node.left)):
-            owner = _state_read(side, "client_state")
-            if owner and isinstance(other, cst.Attribute) and (op, other.attr.value) in _LIVE:
-                self.client_checks.append((node, owner))
+        client_checks: list[tuple[cst.Comparison, str]] = []
+        application: set[str] = set()
+        for node in walk(expr, (cst.Lambda,)):
+            if isinstance(node, cst.Attribute):
+                owner = _state_read(node, "application_state")
+                if owner:
+                    application.add(owner)
+            elif isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+                target = node.comparisons[0]
+                op = _operator(target.operator)
+                for side, other in ((node.left, target.comparator), (target.comparator, node.left)):
+                    owner = _state_read(side, "client_state")
+                    if owner and isinstance(other, cst.Attribute) and (op, other.attr.value) in _LIVE:
+                        client_checks.append((node, owner))
+        self.found.extend((c, o) for c, o in client_checks if o not in application)

@@ -1,0 +1,121 @@
+"""Fast traversal of libcst trees.
+
+libcst's visitor protocol dispatches several Python calls per node and per attribute;
+the analyses here only need "every node below this one" or "the calls below this one in
+evaluation order", so they walk the dataclass fields directly and skip the whitespace,
+punctuation and operator fields, which never hold anything of interest. This is several
+times faster than ``node.visit(visitor)`` on the same tree.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterator
+
+import libcst as cst
+
+_SKIPPED = ("whitespace", "lpar", "rpar", "comma", "semicolon", "lbracket", "rbracket",
+            "lbrace", "rbrace", "colon", "equal", "header", "footer", "leading_lines",
+            "lines_after", "newline", "dot", "operator", "star", "asynchronous", "prefix",
+            "quote", "lines_after_decorators", "default_indent", "default_newline", "encoding",
+            "has_trailing_newline", "arrow", "first_line")
+_FIELDS: dict[type, tuple[str, ...]] = {}
+NESTED_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(
+            f.name for f in dataclasses.fields(cls)
+            if not any(f.name.startswith(s) or f.name.endswith(s) for s in _SKIPPED))
+    return names
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def walk(root: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterator[cst.CSTNode]:
+    """Every node under ``root`` (included), in source order; nodes of a ``skip`` type
+    below the root are yielded but not entered."""
+    stack = [root]
+    fields = _fields
+    node_type = cst.CSTNode
+    while stack:
+        node = stack.pop()
+        yield node
+        if skip and node is not root and isinstance(node, skip):
+            continue
+        found: list[cst.CSTNode] = []
+        for name in fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                found.append(value)
+            elif value.__class__ in (list, tuple):
+                found.extend(v for v in value if isinstance(v, node_type))
+        if found:
+            found.reverse()
+            stack.extend(found)
+
+
+def calls_in_order(root: cst.CSTNode, skip: tuple[type, ...] = NESTED_SCOPES) -> list[cst.Call]:
+    """Calls under ``root`` in evaluation order (a call after its arguments), without
+    entering nested functions, classes or lambdas, whose bodies run elsewhere."""
+    out: list[cst.Call] = []
+    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            out.append(node)  # only calls are pushed for their second visit
+            continue
+        if node is not root and isinstance(node, skip):
+            continue
+        if isinstance(node, cst.Call):
+            stack.append((node, True))
+        kids = list(children(node))
+        for kid in reversed(kids):
+            stack.append((kid, False))
+    return out
+
+
+def find(root: cst.CSTNode, kinds: type | tuple[type, ...],
+         skip: tuple[type, ...] = NESTED_SCOPES) -> list:
+    """Nodes of the given types under ``root``, not entering nested scopes."""
+    return [n for n in walk(root, skip) if isinstance(n, kinds)]
+
+
+def collect_calls(root: cst.CSTNode) -> tuple[list[cst.Call], set[int], set[int], bool]:
+    """One pass: the calls in evaluation order, the ids of awaited calls, the ids of calls
+    whose value is discarded (an expression statement), and whether anything awaits."""
+    calls: list[cst.Call] = []
+    awaited: set[int] = set()
+    discarded: set[int] = set()
+    has_await = False
+    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            calls.append(node)
+            continue
+        if node is not root and isinstance(node, NESTED_SCOPES):
+            continue
+        if isinstance(node, cst.Call):
+            stack.append((node, True))
+        elif isinstance(node, cst.Await):
+            has_await = True
+            if isinstance(node.expression, cst.Call):
+                awaited.add(id(node.expression))
+        elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+            discarded.add(id(node.value))
+        kids = list(children(node))
+        for kid in reversed(kids):
+            stack.append((kid, False))
+    return calls, awaited, discarded, has_await
