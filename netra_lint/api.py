@@ -6,7 +6,7 @@ from typing import Iterable
 
 from .engine.source import AnalysisError, families_for, parse
 from .finding import Finding
-from .rules import accept, disconnect
+from .rules import accept, disconnect, resources
 from .rules.base import Context, Family
 from .settings import Settings
 
@@ -15,6 +15,7 @@ from .settings import Settings
 FAMILIES: dict[str, Family] = {
     "accept": accept.check,
     "disconnect": disconnect.check,
+    "resources": resources.check,
 }
 
 

@@ -33,6 +33,13 @@ RULES: dict[str, Rule] = {
              "an except clause swallows the WebSocketDisconnect of a send or receive", "disconnect"),
         Rule("NL108", "client-state-liveness",
              "liveness check reads only client_state, not application_state", "disconnect"),
+        Rule("NL201", "resource-not-released",
+             "a per-connection resource whose release is not guaranteed on every exit path",
+             "resources"),
+        Rule("NL202", "release-only-on-disconnect",
+             "a per-connection resource released only under a narrow except", "resources"),
+        Rule("NL203", "registry-only-grows",
+             "a registry of connections that code adds to and nothing removes from", "resources"),
     )
 }
 
