@@ -6,7 +6,7 @@ from typing import Iterable
 
 from .engine.source import AnalysisError, families_for, parse
 from .finding import Finding
-from .rules import accept, disconnect, resources
+from .rules import accept, disconnect, handshake, ids, init_order, resources
 from .rules.base import Context, Family
 from .settings import Settings
 
@@ -14,6 +14,9 @@ from .settings import Settings
 # screen in engine/source.py). Add a family with one line here and one import above.
 FAMILIES: dict[str, Family] = {
     "accept": accept.check,
+    "ids": ids.check,
+    "handshake": handshake.check,
+    "init": init_order.check,
     "disconnect": disconnect.check,
     "resources": resources.check,
 }

@@ -40,6 +40,18 @@ RULES: dict[str, Rule] = {
              "a per-connection resource released only under a narrow except", "resources"),
         Rule("NL203", "registry-only-grows",
              "a registry of connections that code adds to and nothing removes from", "resources"),
+        Rule("NL301", "ad-hoc-id", "an id built by hand (f-string, '+', '%', format, join) "
+             "outside the sanctioned id generator", "ids"),
+        Rule("NL302", "id-parsed-from-id", "one id parsed out of another (split, partition, "
+             "slicing, replace, removeprefix, re)", "ids"),
+        Rule("NL303", "truncated-random-id", "a truncated random component in an id "
+             "(uuid4().hex[:8], token_hex(n) with n < 8)", "ids"),
+        Rule("NL401", "accept-ignores-offered-subprotocol",
+             "accept() selects no subprotocol after the client's offered subprotocols were read",
+             "handshake"),
+        Rule("NL501", "use-before-init",
+             "a module-level manager that starts as None is used with no None check or init call",
+             "init"),
     )
 }
 

@@ -46,6 +46,7 @@ class Swallow:
     method: str          # the send/receive (or helper) in the try body that can raise
     goes_on: bool        # (a) the function uses the websocket again afterwards
     handed_in: bool      # (b) the websocket came from the caller
+    from_receive: bool = False  # the disconnect comes from a receive (not a send)
 
 
 class DisconnectAnalysis:
@@ -109,9 +110,10 @@ class DisconnectAnalysis:
             for event in evs:
                 var = names[event.var]
                 if var in {t.name for t in tracked} and self._may_raise(event):
-                    raising.setdefault((id(statement), var), (statement, _describe(event)))
+                    raising.setdefault((id(statement), var), (statement, _describe(event),
+                                                              event.kind == fw.RECEIVE))
         found = []
-        for (_, var), (statement, method) in raising.items():
+        for (_, var), (statement, method, from_receive) in raising.items():
             handler = next(h for h in statement.handlers if catches_disconnect(h))
             if self._handled(handler, var):
                 continue
@@ -123,7 +125,7 @@ class DisconnectAnalysis:
             if handed_in and not goes_on and self._callers_act(info, handler):
                 continue
             if goes_on or handed_in:
-                found.append(Swallow(handler, var, method, goes_on, handed_in))
+                found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive))
         return found
 
     def _handled(self, handler: cst.ExceptHandler, var: str) -> bool:

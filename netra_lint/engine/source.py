@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from dataclasses import dataclass
@@ -51,6 +52,18 @@ def parse(text: str) -> cst.Module:
     """Parse with libcst, turning every failure into a one-line AnalysisError."""
     if "\x00" in text:
         raise AnalysisError("source contains a NUL byte; not valid Python source")
+    # CPython's own parser first: it rejects what libcst's native parser could overflow
+    # its stack on (brackets nested hundreds deep) and gives exact syntax error positions.
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        reason = (exc.msg or "invalid syntax").splitlines()[0]
+        raise AnalysisError(f"not valid Python: {reason}", exc.lineno or 1,
+                            max((exc.offset or 1) - 1, 0)) from None
+    except (RecursionError, MemoryError):
+        raise AnalysisError("file is nested too deeply to analyse") from None
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        raise AnalysisError(f"not valid Python: {exc}") from None
     limit = sys.getrecursionlimit()
     try:
         return cst.parse_module(text)

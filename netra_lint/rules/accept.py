@@ -57,8 +57,9 @@ def message(misuse: Misuse) -> str:
     raise AssertionError(check)  # pragma: no cover
 
 
-def _fix(misuse: Misuse):
-    if misuse.check == fw.NOT_AWAITED and isinstance(misuse.node, cst.Call):
+def _fix(misuse: Misuse, in_async_function: bool):
+    """NL102's fix adds ``await``: safe, and only offered where ``await`` is legal."""
+    if misuse.check == fw.NOT_AWAITED and in_async_function and isinstance(misuse.node, cst.Call):
         return (misuse.node, cst.Await(expression=misuse.node))
     return None
 
@@ -67,4 +68,5 @@ def check(ctx: Context) -> Iterator[Finding]:
     analysis = ctx.websockets
     for info in ctx.index.all_functions:
         for misuse in analysis.misuses(info):
-            yield ctx.finding(CODES[misuse.check], misuse.node, message(misuse), _fix(misuse))
+            yield ctx.finding(CODES[misuse.check], misuse.node, message(misuse),
+                              _fix(misuse, info.is_async))

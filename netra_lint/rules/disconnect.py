@@ -28,9 +28,13 @@ def check_swallowed(ctx: Context) -> Iterator[Finding]:
             v = swallow.var
             clause = _except_text(swallow.handler)
             if swallow.goes_on:
+                # after a failed send Starlette marks the application side disconnected;
+                # after a disconnect message it marks the client side
+                then = ("'Cannot call \"receive\" once a disconnect message has been received'"
+                        if swallow.from_receive else "'Need to call \"accept\" first'")
                 message = (f"'{clause}' swallows the WebSocketDisconnect raised by {swallow.method} "
                            f"on '{v}', and the function goes on to use '{v}' (its next receive "
-                           f"raises 'Need to call \"accept\" first'); re-raise it or leave the loop")
+                           f"raises {then}); re-raise it or leave the loop")
             else:
                 message = (f"'{clause}' swallows the WebSocketDisconnect raised by {swallow.method} "
                            f"on '{v}', which the caller handed in: the connection's owner never "
