@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import libcst as cst
+
 from .engine.source import AnalysisError, families_for, parse
 from .finding import Finding
 from .rules import accept, disconnect, handshake, ids, init_order, resources
@@ -37,10 +39,17 @@ def _families_wanted(select: Iterable[str] | None) -> frozenset[str]:
 def check_source(text: str, filename: str = "<string>", settings: Settings | None = None,
                  select: Iterable[str] | None = None) -> list[Finding]:
     """Analyse one file's text. Never raises: failures become one NL001 finding."""
+    return analyse_source(text, filename, settings, select)[1]
+
+
+def analyse_source(text: str, filename: str = "<string>", settings: Settings | None = None,
+                   select: Iterable[str] | None = None) -> tuple[cst.Module | None, list[Finding]]:
+    """``check_source``, plus the parsed module that the findings' fixes (libcst node
+    pairs) belong to, for ``netra-lint fix``; None when nothing was parsed."""
     settings = settings or Settings()
     families = families_for(text, settings, _families_wanted(select))
     if not families:
-        return []
+        return None, []
     try:
         module = parse(text)
         ctx = Context(module, filename, settings)
@@ -49,13 +58,13 @@ def check_source(text: str, filename: str = "<string>", settings: Settings | Non
             pending.extend(FAMILIES[family](ctx))
         findings = ctx.resolve(pending)
     except AnalysisError as exc:
-        return [Finding(exc.line, exc.col, "NL001", f"netra-lint could not analyse this file: {exc}")]
+        return None, [Finding(exc.line, exc.col, "NL001", f"netra-lint could not analyse this file: {exc}")]
     except RecursionError:
-        return [Finding(1, 0, "NL001",
-                        "netra-lint could not analyse this file: it is nested too deeply")]
+        return None, [Finding(1, 0, "NL001",
+                              "netra-lint could not analyse this file: it is nested too deeply")]
     except Exception as exc:  # never crash the host (flake8, an editor): say what happened
         detail = str(exc).splitlines()[0] if str(exc) else ""
-        return [Finding(1, 0, "NL001",
-                        f"netra-lint internal error ({type(exc).__name__}: {detail}); "
-                        f"please report it with this file")]
-    return sorted(set(findings))
+        return None, [Finding(1, 0, "NL001",
+                              f"netra-lint internal error ({type(exc).__name__}: {detail}); "
+                              f"please report it with this file")]
+    return module, sorted(set(findings))

@@ -1,0 +1,434 @@
+"""The ``netra-lint`` command: check, fix, rules, explain, lsp. Thin: it calls the same API
+as the flake8 plugin, with the same Settings, and the same ``# noqa`` handling.
+
+Exit codes: 0 clean, 1 findings, 2 a usage or configuration error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+
+import click
+
+from . import __version__
+from .codes import RULES
+from .finding import Finding
+from .report import (FORMATTERS, FORMATS, Located, fallback_doc, format_statistics,
+                     format_text, rule_doc, summary)
+
+if TYPE_CHECKING:
+    from .cache import Cache
+    from .config import Config
+
+# The analysis (config -> api -> rules -> libcst) is imported by the commands that need it,
+# so that 'rules', 'explain' and '--version' start in a fraction of the time.
+
+PROCESS_THRESHOLD = 8  # fewer files than this are checked in this process
+
+
+class _Group(click.Group):
+    """Every error is one line on stderr: ``netra-lint: error: ...``, exit code 2."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            result = super().main(args, prog_name or "netra-lint", complete_var,
+                                  standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" (see '{exc.ctx.command_path} --help')"
+            click.echo(f"netra-lint: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("netra-lint: aborted", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(result if isinstance(result, int) else 0)
+        return result
+
+
+def fail(message: str) -> None:
+    click.echo(f"netra-lint: error: {message}", err=True)
+    raise SystemExit(2)
+
+
+def _use_color(choice: str, stream: Any) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def display_path(path: Path | str) -> str:
+    """Relative to the working directory when the file is inside it."""
+    text = os.path.normpath(path)
+    if os.path.isabs(text):
+        relative = os.path.relpath(text)
+        if not relative.startswith(".."):
+            return relative
+    return text
+
+
+class Progress:
+    """``checked 120/800 files`` on stderr, only on a terminal and only for runs long
+    enough to notice (it appears after half a second); cleared when done."""
+
+    def __init__(self, total: int, enabled: bool | None) -> None:
+        self.total = total
+        self.done = 0
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.started = time.monotonic()
+        self.shown = False
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        if self.enabled and time.monotonic() - self.started > 0.5:
+            sys.stderr.write(f"\rnetra-lint: checked {self.done}/{self.total} files")
+            sys.stderr.flush()
+            self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+# -- options shared by check and fix --------------------------------------------------------
+
+def _config_options(function: Callable) -> Callable:
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False),
+                     help="A pyproject.toml (or other TOML file) with a [tool.netra-lint] table. "
+                          "Default: the nearest pyproject.toml that has one."),
+        click.option("--isolated", is_flag=True, help="Ignore all configuration files."),
+        click.option("--select", multiple=True, metavar="CODES",
+                     help="Codes or prefixes to report, comma-separated (replaces the "
+                          "configured select)."),
+        click.option("--ignore", multiple=True, metavar="CODES",
+                     help="Codes or prefixes not to report, comma-separated (added to the "
+                          "configured ignore)."),
+        click.option("--extend-exclude", multiple=True, metavar="PATTERNS",
+                     help="More glob patterns of paths not to check, comma-separated."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _split(values: Iterable[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _load(config_file: str | None, isolated: bool, select: Sequence[str],
+          ignore: Sequence[str], extend_exclude: Sequence[str]) -> Config:
+    from .config import ConfigError, load_config, with_overrides
+
+    try:
+        config = load_config(config_file, isolated=isolated)
+        return with_overrides(config, _split(select), _split(ignore), _split(extend_exclude))
+    except ConfigError as exc:
+        fail(str(exc))
+        raise  # pragma: no cover - fail() exits
+
+
+def _collect(paths: Sequence[str], config: Config) -> list[Path]:
+    from .config import ConfigError, collect_files
+
+    try:
+        return collect_files(paths or ["."], config)
+    except ConfigError as exc:
+        fail(str(exc))
+        raise  # pragma: no cover
+
+
+# -- checking one file (runs in worker processes too) ---------------------------------------
+
+_WORKER_CONFIG: Config | None = None
+
+
+def _init_worker(config: Config) -> None:
+    global _WORKER_CONFIG
+    _WORKER_CONFIG = config
+
+
+def _decode_error(config: Config, path: Path | None, exc: Exception) -> list[Finding]:
+    if "NL001" not in config.codes_for(path):
+        return []
+    reason = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+    return [Finding(1, 0, "NL001", f"netra-lint could not analyse this file: cannot decode it ({reason})")]
+
+
+def analyse_bytes(config: Config, path: Path | None, display: str, raw: bytes) -> list[Finding]:
+    """Findings for one file's bytes; a fix is kept only as ``True`` (picklable, cacheable)."""
+    from .fixes import SourceFile
+
+    try:
+        text = SourceFile.decode(path or Path(display), raw).text
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return _decode_error(config, path, exc)
+    findings = config.check(text, path, display)
+    return [Finding(f.line, f.col, f.code, f.message, True if f.fix is not None else None, f.fix_safe)
+            for f in findings]
+
+
+def _worker(task: tuple[str, str, bytes]) -> list[Finding]:
+    path, display, raw = task
+    assert _WORKER_CONFIG is not None
+    return analyse_bytes(_WORKER_CONFIG, Path(path), display, raw)
+
+
+def _run_checks(files: list[Path], config: Config, jobs: int, cache: Cache | None,
+                progress: Progress) -> tuple[list[Located], int]:
+    """Check the files; returns the findings and the number of files checked."""
+    from .cache import content_hash
+
+    results: list[Located] = []
+    pending: list[tuple[str, str, bytes, str]] = []
+    for path in files:
+        display = display_path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            fail(f"{display}: cannot read: {exc.strerror or exc}")
+        digest = content_hash(raw)
+        cached = cache.get(config.relative(path), digest) if cache else None
+        if cached is not None:
+            results.extend(Located(display, f) for f in cached)
+            progress.advance()
+        else:
+            pending.append((str(path), display, raw, digest))
+
+    workers = min(jobs or os.cpu_count() or 1, len(pending))
+    tasks = [(path, display, raw) for path, display, raw, _ in pending]
+    if workers > 1 and len(pending) >= PROCESS_THRESHOLD:
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,)) as pool:
+            outcomes = pool.map(_worker, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
+            computed = _collect_outcomes(outcomes, progress)
+    else:
+        computed = _collect_outcomes(
+            (analyse_bytes(config, Path(path), display, raw) for path, display, raw in tasks), progress)
+
+    for (path, display, _, digest), findings in zip(pending, computed):
+        if cache is not None:
+            cache.put(config.relative(path), digest, findings)
+        results.extend(Located(display, f) for f in findings)
+    return sorted(results), len(files)
+
+
+def _collect_outcomes(outcomes: Iterable[list[Finding]], progress: Progress) -> list[list[Finding]]:
+    collected = []
+    for findings in outcomes:
+        collected.append(findings)
+        progress.advance()
+    return collected
+
+
+# -- commands -------------------------------------------------------------------------------
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="netra-lint")
+def cli() -> None:
+    """netra-lint: find WebSocket lifecycle, resource, id and initialization bugs in async
+    Python backends (FastAPI, Starlette, Django Channels, aiohttp).
+
+    The same rules run as a flake8 plugin (codes NL...). Configuration: [tool.netra-lint]
+    in pyproject.toml (see docs/usage.md).
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@_config_options
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format. sarif is SARIF 2.1.0; github prints "
+                                      "GitHub Actions workflow annotations.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--statistics", is_flag=True, help="Also print how many findings each code has.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes (0: one per CPU; 1: no worker processes).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Where to keep the cache (default: .netra-lint-cache in the project root, "
+                   "or $NETRA_LINT_CACHE_DIR).")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text output (auto: on a terminal, unless "
+                                      "NO_COLOR is set).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show progress on stderr (default: on a terminal only).")
+@click.option("--stdin-filename", metavar="PATH",
+              help="With the path '-': the name of the file whose text is read from stdin.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+def check(paths: tuple[str, ...], config_file: str | None, isolated: bool,
+          select: tuple[str, ...], ignore: tuple[str, ...], extend_exclude: tuple[str, ...],
+          output_format: str, output_file: str | None, statistics: bool, exit_zero: bool,
+          jobs: int, no_cache: bool, cache_dir: str | None, color: str,
+          progress: bool | None, stdin_filename: str | None, quiet: bool) -> None:
+    """Report findings in PATHS (default: the current directory).
+
+    Directories are searched for *.py and *.pyi files that git does not ignore and that
+    the exclude setting does not match. '-' reads one file from standard input."""
+    config = _load(config_file, isolated, select, ignore, extend_exclude)
+    if paths == ("-",):
+        display = stdin_filename or "-"
+        raw = sys.stdin.buffer.read()
+        path = Path(stdin_filename) if stdin_filename else None
+        items = [Located(display, f) for f in analyse_bytes(config, path, display, raw)]
+        checked = 1
+    else:
+        if "-" in paths:
+            fail("'-' (standard input) cannot be combined with other paths")
+        files = _collect(paths, config)
+        cache = None
+        if not no_cache:
+            from .cache import Cache, default_directory
+
+            directory = Path(cache_dir) if cache_dir else default_directory(config.root)
+            cache = Cache(directory, config)
+        meter = Progress(len(files), progress)
+        try:
+            items, checked = _run_checks(files, config, jobs, cache, meter)
+        finally:
+            meter.finish()
+        if cache is not None:
+            cache.save()
+
+    try:
+        out = open(output_file, "w", encoding="utf-8") if output_file else None
+    except OSError as exc:
+        fail(f"{output_file}: cannot write: {exc.strerror or exc}")
+    stream = out or sys.stdout
+    try:
+        colored = output_format == "text" and out is None and _use_color(color, stream)
+        click.echo(FORMATTERS[output_format](items, color=colored), file=stream, nl=False,
+                   color=colored)
+        if statistics and items:
+            stats_stream = stream if output_format == "text" else sys.stderr
+            click.echo(format_statistics(items, color=colored), file=stats_stream, nl=False,
+                       color=colored)
+    finally:
+        if out is not None:
+            out.close()
+    if output_format == "text" and not quiet:
+        click.echo(summary(items, checked), err=True)
+    raise SystemExit(1 if items and not exit_zero else 0)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@_config_options
+@click.option("--diff", is_flag=True, help="Print a unified diff of the fixes; write nothing.")
+@click.option("--unsafe", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text output.")
+@click.option("-q", "--quiet", is_flag=True, help="No summary line.")
+def fix(paths: tuple[str, ...], config_file: str | None, isolated: bool,
+        select: tuple[str, ...], ignore: tuple[str, ...], extend_exclude: tuple[str, ...],
+        diff: bool, unsafe: bool, color: str, quiet: bool) -> None:
+    """Apply the automatic fixes in PATHS (default: the current directory).
+
+    Only safe fixes unless --unsafe. A file is rewritten atomically, keeping its
+    formatting, comments, encoding, line endings and permissions, and only when a fix
+    changes it. Then prints what is left to fix by hand. Exit code: 1 when findings
+    remain (with --diff: when there is a diff), else 0."""
+    from .fixes import SourceFile, fix_text, unified_diff, write_atomic
+
+    config = _load(config_file, isolated, select, ignore, extend_exclude)
+    files = _collect(paths, config)
+    colored = _use_color(color, sys.stdout)
+    fixed_count = changed_files = 0
+    remaining: list[Located] = []
+    for path in files:
+        display = display_path(path)
+        try:
+            source = SourceFile.read(path)
+        except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+            remaining.extend(Located(display, f) for f in _decode_error(config, path, exc))
+            continue
+        except OSError as exc:
+            fail(f"{display}: cannot read: {exc.strerror or exc}")
+            raise  # pragma: no cover
+        result = fix_text(source.text, display, config.settings, config.codes_for(path), unsafe)
+        remaining.extend(Located(display, f) for f in result.remaining)
+        if not result.changed:
+            continue
+        fixed_count += len(result.fixed)
+        changed_files += 1
+        if diff:
+            click.echo(unified_diff(source.text, result.text, display), nl=False)
+        else:
+            try:
+                write_atomic(path, source.encode(result.text))
+            except OSError as exc:
+                fail(f"{display}: cannot write: {exc.strerror or exc}")
+    if diff:
+        if not quiet:
+            click.echo(f"{fixed_count} fix{'es' if fixed_count != 1 else ''} would be applied "
+                       f"in {changed_files} file{'s' if changed_files != 1 else ''}.", err=True)
+        raise SystemExit(1 if changed_files else 0)
+    click.echo(format_text(sorted(remaining), color=colored), nl=False, color=colored)
+    if not quiet:
+        click.echo(f"Fixed {fixed_count} finding{'s' if fixed_count != 1 else ''} in "
+                   f"{changed_files} file{'s' if changed_files != 1 else ''}; "
+                   f"{len(remaining)} remaining.", err=True)
+    raise SystemExit(1 if remaining else 0)
+
+
+@cli.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rules(output_format: str) -> None:
+    """List every code: name, whether it has an automatic fix, and what it reports."""
+    if output_format == "json":
+        click.echo(json.dumps([
+            {"code": r.code, "name": r.name, "family": r.family, "fixable": r.fixable,
+             "summary": r.summary} for r in RULES.values()], indent=2))
+        return
+    name_width = max(len(r.name) for r in RULES.values())
+    click.echo(f"{'code':<6} {'name':<{name_width}} {'fix':<4} summary")
+    for r in RULES.values():
+        click.echo(f"{r.code:<6} {r.name:<{name_width}} {'safe' if r.fixable else '-':<4} {r.summary}")
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the documentation of a rule, by code (NL101) or name (use-before-accept)."""
+    wanted = code.strip()
+    rule = RULES.get(wanted.upper()) or next(
+        (r for r in RULES.values() if r.name == wanted.lower()), None)
+    if rule is None:
+        fail(f"unknown rule {code!r} (see 'netra-lint rules')")
+        return  # pragma: no cover
+    doc = rule_doc(rule.code) or fallback_doc(rule.code)
+    click.echo(doc, nl=not doc.endswith("\n"))
+
+
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk over standard input/output (the default).")
+def lsp(stdio: bool) -> None:
+    """Run the language server (diagnostics and quick fixes) over stdio."""
+    try:
+        from .lsp import serve
+    except ImportError as exc:  # pygls is an optional dependency
+        fail(f"the language server needs pygls ({exc}); install it with: "
+             f"pip install 'netra-lint[lsp]'")
+        return  # pragma: no cover
+    serve()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The console script (and ``python -m netra_lint``)."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="netra-lint")

@@ -1,0 +1,212 @@
+"""Output formats for the CLI: text (flake8's format), json, sarif (2.1.0) and github.
+
+Every formatter takes the same list of ``Located`` findings. Columns are printed 1-based,
+as flake8 prints them (``Finding.col`` is libcst's 0-based column).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable, Sequence
+
+import click
+
+from . import __version__
+from .codes import RULES
+from .finding import Finding
+
+FORMATS = ("text", "json", "sarif", "github")
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+@dataclass(frozen=True, order=True)
+class Located:
+    path: str  # as shown to the user: relative to the working directory when inside it
+    finding: Finding
+
+    @property
+    def fixable(self) -> bool:
+        return self.finding.fix is not None and self.finding.fix_safe
+
+
+def rule_name(code: str) -> str:
+    rule = RULES.get(code)
+    return rule.name if rule else code
+
+
+# -- rule documentation (docs/rules/NLxxx.md) -------------------------------------------------
+
+def rule_doc(code: str) -> str | None:
+    """The rule's documentation page: the copy packaged into the wheel (pyproject.toml maps
+    docs/ onto netra_lint._docs), else the source checkout's docs/rules."""
+    name = f"{code}.md"
+    try:
+        return resources.files("netra_lint").joinpath("_docs", "rules", name).read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError, OSError):
+        pass
+    checkout = Path(__file__).resolve().parent.parent / "docs" / "rules" / name
+    try:
+        return checkout.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def fallback_doc(code: str) -> str:
+    rule = RULES[code]
+    fix = "a safe automatic fix (`netra-lint fix`)" if rule.fixable else "no automatic fix"
+    return (f"# {code}: {rule.name}\n\n{rule.summary}.\n\nThis rule has {fix}.\n\n"
+            f"(The full page, docs/rules/{code}.md, is not installed with this copy of netra-lint.)\n")
+
+
+# -- text -----------------------------------------------------------------------------------
+
+def format_text(items: Sequence[Located], color: bool = False) -> str:
+    def style(text: str, **kwargs) -> str:
+        return click.style(text, **kwargs) if color else text
+
+    lines = []
+    for item in items:
+        f = item.finding
+        lines.append(f"{style(item.path, bold=True)}:{f.line}:{f.col + 1}: "
+                     f"{style(f.code, fg='red', bold=True)} {f.message}")
+    return "".join(line + "\n" for line in lines)
+
+
+def format_statistics(items: Sequence[Located], color: bool = False) -> str:
+    counts = Counter(item.finding.code for item in items)
+    fixable = {item.finding.code for item in items if item.fixable}
+    lines = []
+    for code, count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])):
+        marker = " [*]" if code in fixable else ""
+        code_text = click.style(code, fg="red", bold=True) if color else code
+        lines.append(f"{count:>5}  {code_text}  {rule_name(code)}{marker}")
+    return "".join(line + "\n" for line in lines)
+
+
+def summary(items: Sequence[Located], files: int) -> str:
+    if not items:
+        return f"No findings in {files} file{'s' if files != 1 else ''}."
+    fixable = sum(1 for item in items if item.fixable)
+    where = len({item.path for item in items})
+    text = (f"Found {len(items)} finding{'s' if len(items) != 1 else ''} in {where} "
+            f"file{'s' if where != 1 else ''} ({files} checked).")
+    if fixable:
+        text += f" {fixable} fixable with 'netra-lint fix'."
+    return text
+
+
+# -- json -----------------------------------------------------------------------------------
+
+def format_json(items: Sequence[Located], color: bool = False) -> str:
+    return json.dumps([
+        {
+            "filename": item.path,
+            "line": item.finding.line,
+            "column": item.finding.col + 1,
+            "code": item.finding.code,
+            "name": rule_name(item.finding.code),
+            "message": item.finding.message,
+            "fixable": item.fixable,
+        }
+        for item in items
+    ], indent=2) + "\n"
+
+
+# -- sarif ----------------------------------------------------------------------------------
+
+def _level(code: str) -> str:
+    return "warning" if code == "NL001" else "error"
+
+
+def _sarif_rule(code: str) -> dict:
+    rule = RULES[code]
+    doc = rule_doc(code) or fallback_doc(code)
+    return {
+        "id": code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.summary},
+        "help": {"text": doc, "markdown": doc},
+        "defaultConfiguration": {"level": _level(code)},
+        "properties": {"tags": [rule.family], "fixable": rule.fixable},
+    }
+
+
+def _artifact(path: str) -> dict:
+    posix = Path(path).as_posix()
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": posix, "uriBaseId": "%SRCROOT%"}
+
+
+def sarif_document(items: Sequence[Located]) -> dict:
+    codes = list(RULES)
+    index = {code: i for i, code in enumerate(codes)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "netra-lint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [_sarif_rule(code) for code in codes],
+            }},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+            "columnKind": "unicodeCodePoints",
+            "invocations": [{"executionSuccessful": True}],
+            "results": [
+                {
+                    "ruleId": item.finding.code,
+                    "ruleIndex": index[item.finding.code],
+                    "level": _level(item.finding.code),
+                    "message": {"text": item.finding.message},
+                    "locations": [{"physicalLocation": {
+                        "artifactLocation": _artifact(item.path),
+                        "region": {"startLine": item.finding.line,
+                                   "startColumn": item.finding.col + 1},
+                    }}],
+                    "properties": {"fixable": item.fixable},
+                }
+                for item in items
+            ],
+        }],
+    }
+
+
+def format_sarif(items: Sequence[Located], color: bool = False) -> str:
+    return json.dumps(sarif_document(items), indent=2) + "\n"
+
+
+# -- github workflow commands ---------------------------------------------------------------
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(items: Sequence[Located], color: bool = False) -> str:
+    lines = []
+    for item in items:
+        f = item.finding
+        title = f"{f.code} {rule_name(f.code)}"
+        lines.append(
+            f"::{_level(f.code)} file={_escape_property(Path(item.path).as_posix())},"
+            f"line={f.line},col={f.col + 1},title={_escape_property(title)}::"
+            f"{_escape_data(f'{f.code} {f.message}')}")
+    return "".join(line + "\n" for line in lines)
+
+
+FORMATTERS: dict[str, Callable[..., str]] = {
+    "text": format_text,
+    "json": format_json,
+    "sarif": format_sarif,
+    "github": format_github,
+}
