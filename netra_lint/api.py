@@ -37,13 +37,14 @@ def _families_wanted(select: Iterable[str] | None) -> frozenset[str]:
 
 
 def check_source(text: str, filename: str = "<string>", settings: Settings | None = None,
-                 select: Iterable[str] | None = None) -> list[Finding]:
+                 select: Iterable[str] | None = None, python_checked: bool = False) -> list[Finding]:
     """Analyse one file's text. Never raises: failures become one NL001 finding."""
-    return analyse_source(text, filename, settings, select)[1]
+    return analyse_source(text, filename, settings, select, python_checked)[1]
 
 
 def analyse_source(text: str, filename: str = "<string>", settings: Settings | None = None,
-                   select: Iterable[str] | None = None) -> tuple[cst.Module | None, list[Finding]]:
+                   select: Iterable[str] | None = None, python_checked: bool = False,
+                   ) -> tuple[cst.Module | None, list[Finding]]:
     """``check_source``, plus the parsed module that the findings' fixes (libcst node
     pairs) belong to, for ``netra-lint fix``; None when nothing was parsed."""
     settings = settings or Settings()
@@ -51,7 +52,7 @@ def analyse_source(text: str, filename: str = "<string>", settings: Settings | N
     if not families:
         return None, []
     try:
-        module = parse(text)
+        module = parse(text, python_checked)
         ctx = Context(module, filename, settings)
         pending = []
         for family in sorted(families):

@@ -35,5 +35,7 @@ class NetraChecker:
             raise ExecutionError(f"netra-lint: {exc}") from None
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        for finding in check_source("".join(self.lines), self.filename, self.settings):
+        # flake8 only calls a tree plugin once CPython has parsed the file
+        for finding in check_source("".join(self.lines), self.filename, self.settings,
+                                    python_checked=True):
             yield finding.line, finding.col, finding.text, type(self)

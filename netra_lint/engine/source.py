@@ -14,9 +14,22 @@ from ..settings import Settings
 # Families of rules and the text that must be present for one of their rules to apply.
 # Cheap substring checks on the raw text decide which families run before any libcst parse.
 _WS_MARKERS = ("websocket", "WebSocket", "Websocket")
-_ID_MARKERS = ("_id", "Id", "uuid", "token_hex", "token_urlsafe")
-_HANDSHAKE_MARKERS = ("sec-websocket-protocol", "Sec-WebSocket-Protocol", "subprotocols")
-_INIT_MARKERS = ("global ", "_instance")
+# NL301/NL302 fully match a name against Settings.id_names, so the pattern must occur in
+# the text; NL303 needs a uuid or secrets.token_* call.
+_RANDOM_ID_MARKERS = ("uuid", "token_")
+# the header in any usual spelling: sec-websocket-protocol, Sec-WebSocket-Protocol,
+# Sec-Websocket-Protocol, SEC-WEBSOCKET-PROTOCOL
+_HANDSHAKE_MARKERS = ("ebsocket-protocol", "ebSocket-Protocol", "ebsocket-Protocol",
+                      "EBSOCKET-PROTOCOL", "subprotocols")
+# NL501: a module-level name bound to None that a function rebinds through ``global``, or
+# a class attribute bound to None that is assigned through the class (``cls._instance =``).
+_MODULE_NONE = re.compile(r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*None\b", re.MULTILINE)
+_GLOBALS = re.compile(r"^[ \t]*global[ \t]+([\w, \t]+)", re.MULTILINE)
+_NAME = re.compile(r"\w+")
+_BUILT = r"[ \t]*(?:await[ \t]+)?[\w.]+[ \t]*\("  # ``= Manager(...)``, ``= await connect(...)``
+_CLASS_DEF = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.MULTILINE)
+_CLASS_ASSIGNED = re.compile(r"\b(?:cls|[A-Z]\w*|self\.__class__)\.(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
+_CLASS_NONE = re.compile(r"^[ \t]+([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*None\b", re.MULTILINE)
 
 
 class AnalysisError(Exception):
@@ -36,26 +49,48 @@ def families_for(text: str, settings: Settings, wanted: frozenset[str]) -> set[s
         markers = _WS_MARKERS + tuple(t.rsplit(".", 1)[-1] for t in settings.websocket_types)
         if any(m in text for m in markers):
             families.update(websocket_families)
-    if "ids" in wanted and any(m in text for m in _ID_MARKERS):
+    if "ids" in wanted and (any(m in text for m in _RANDOM_ID_MARKERS)
+                            or settings.id_name_re().search(text)):
         families.add("ids")
     if "handshake" in wanted and any(m in text for m in _HANDSHAKE_MARKERS):
         families.add("handshake")
-    if "init" in wanted and "None" in text and any(m in text for m in _INIT_MARKERS):
+    if "init" in wanted and "None" in text and _init_may_apply(text):
         families.add("init")
     return families
+
+
+def _init_may_apply(text: str) -> bool:
+    """A name bound to None that some function later binds to a value it builds (a call or
+    an await): through ``global`` for module names, through the class for attributes."""
+    if "global" in text:
+        declared = {n for names in _GLOBALS.findall(text) for n in _NAME.findall(names)}
+        for name in declared & set(_MODULE_NONE.findall(text)):
+            if re.search(rf"^[ \t]+{name}[ \t]*(?::[^=\n]*)?={_BUILT}", text, re.MULTILINE):
+                return True
+    if "cls." not in text and "__class__." not in text and not any(
+            f"{name}." in text for name in _CLASS_DEF.findall(text)):
+        return False  # nothing assigns through a class
+    for attr in set(_CLASS_ASSIGNED.findall(text)) & set(_CLASS_NONE.findall(text)):
+        if re.search(rf"\.{attr}[ \t]*(?::[^=\n]*)?={_BUILT}", text):
+            return True
+    return False
+
 
 
 _SYNTAX_LOCATION = re.compile(r"@(\d+):(\d+)")
 
 
-def parse(text: str) -> cst.Module:
-    """Parse with libcst, turning every failure into a one-line AnalysisError."""
+def parse(text: str, python_checked: bool = False) -> cst.Module:
+    """Parse with libcst, turning every failure into a one-line AnalysisError.
+    ``python_checked``: CPython's parser already accepted the text (flake8 built its tree)."""
     if "\x00" in text:
         raise AnalysisError("source contains a NUL byte; not valid Python source")
     # CPython's own parser first: it rejects what libcst's native parser could overflow
     # its stack on (brackets nested hundreds deep) and gives exact syntax error positions.
     try:
-        ast.parse(text)
+        if not python_checked:
+            # a leading BOM is legal (libcst accepts it) but ast.parse of a str rejects U+FEFF
+            ast.parse(text[1:] if text.startswith("\ufeff") else text)
     except SyntaxError as exc:
         reason = (exc.msg or "invalid syntax").splitlines()[0]
         raise AnalysisError(f"not valid Python: {reason}", exc.lineno or 1,
