@@ -457,9 +457,15 @@ class _InitOrder:
                 if (scope.node.name.value in _TEST_HOOKS
                         or any(d.rsplit(".", 1)[-1] == "fixture" for d in _decorators(scope.node))):
                     hooked.add(key)
+        # init functions that a test runner's hook calls (setUpClass -> cls.init_shell())
+        hook_called = {call_name(c) for scope in self.scopes.values()
+                       if scope.node.name.value in _TEST_HOOKS
+                       for c in walk(scope.node.body, NESTED_SCOPES) if isinstance(c, cst.Call)}
         for key, candidate in by_key.items():
             if key not in constructed or key in hooked:
                 continue  # not a manager built by an init function, or set up by a test runner
+            if any(name in hook_called for name in candidate.initialisers):
+                continue  # initialised by a helper that a test runner's hook calls
             if key[0] == "c" and key[1:] in instance_stored:
                 continue  # ``self.attr = ...`` shadows the class attribute per instance
             if any(name in level.called for name in candidate.initialisers):
