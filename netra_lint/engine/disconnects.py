@@ -176,8 +176,6 @@ class DisconnectAnalysis:
 
 
 def _describe(event: _Event) -> str:
-    if event.kind == "pass":
-        return f"{event.method}()"
     return f"{event.method}()"
 
 

@@ -218,15 +218,6 @@ class ModuleIndex:
                     return found
         return None
 
-    def inherits(self, cls: ClassInfo, qualnames: frozenset[str], _depth: int = 0) -> bool:
-        for base in cls.bases:
-            if base in qualnames or base.rsplit(".", 1)[-1] in {q.rsplit(".", 1)[-1] for q in qualnames} and base not in self.classes:
-                return True
-            base_cls = self.classes.get(base)
-            if base_cls is not None and base_cls is not cls and _depth < 10:
-                if self.inherits(base_cls, qualnames, _depth + 1):
-                    return True
-        return False
 
 
 def _child_statements(statement: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -398,16 +398,10 @@ class _EventExtractor:
         return self.tracked[var].framework
 
     def _ws_args(self, call: cst.Call) -> Iterable[tuple[int | None, str | None, int]]:
-        position = 0
-        for arg in call.args:
-            if arg.star:
-                return
-            keyword = arg.keyword.value if arg.keyword is not None else None
-            var = self._var(arg.value)
+        for position, keyword, value in _ArgsOf(call, skip=0):
+            var = self._var(value)
             if var is not None:
-                yield (None if keyword else position, keyword, var)
-            if keyword is None:
-                position += 1
+                yield position, keyword, var
 
     def _pass(self, call: cst.Call, node: Node, var: int, position: int | None,
               keyword: str | None) -> _Event:
