@@ -17,6 +17,7 @@ from typing import Iterable, Sequence
 
 import libcst as cst
 
+from .module import caught_names
 from .walk import collect_calls
 
 ENTRY, EXIT, RAISE_EXIT = "entry", "exit", "raise_exit"
@@ -46,6 +47,16 @@ class Node:
         self.awaited: set[int] = set()
         self.discarded: set[int] = set()
         self.has_await = False
+
+    def expressions(self) -> list[cst.CSTNode]:
+        """What this node evaluates (the test of an ``if``, not its body)."""
+        if self.kind in (TEST, ITER):
+            return [self.expr] if self.expr is not None else []
+        if self.kind == WITH and isinstance(self.cst, cst.With):
+            return [item.item for item in self.cst.items]
+        if self.kind in (STMT, RETURN, RAISE) and isinstance(self.cst, cst.BaseSmallStatement):
+            return [self.cst]
+        return []
 
     @property
     def may_raise(self) -> bool:
@@ -79,15 +90,8 @@ class _Finally:
 
 
 def _is_catch_all(handler: cst.ExceptHandler) -> bool:
-    kind = handler.type
-    if kind is None:
-        return True
-    names = kind.elements if isinstance(kind, cst.Tuple) else [kind]
-    for element in names:
-        value = element.value if isinstance(element, cst.Element) else element
-        if isinstance(value, cst.Name) and value.value == "BaseException":
-            return True
-    return False
+    names = caught_names(handler)
+    return names is None or "BaseException" in names
 
 
 _RAISES = frozenset({"raises", "assertRaises", "assertRaisesRegex", "assertRaisesMessage"})

@@ -15,7 +15,7 @@ import libcst as cst
 
 from . import frameworks as fw
 from .cfg import CFG, HANDLER, Node
-from .module import FunctionInfo, call_name, dotted
+from .module import FunctionInfo, call_name, caught_names
 from .websockets import Tracked, WebSocketAnalysis, _Event
 
 # Exceptions whose handler can catch a WebSocketDisconnect (uvicorn's ClientDisconnected
@@ -27,16 +27,8 @@ _LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "exception", 
 
 
 def catches_disconnect(handler: cst.ExceptHandler) -> bool:
-    kind = handler.type
-    if kind is None:
-        return True
-    elements = kind.elements if isinstance(kind, cst.Tuple) else [kind]
-    for element in elements:
-        value = element.value if isinstance(element, cst.Element) else element
-        name = dotted(value)
-        if name and name.rsplit(".", 1)[-1] in _CATCHERS:
-            return True
-    return False
+    names = caught_names(handler)
+    return names is None or any(n in _CATCHERS for n in names)
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,34 @@ def dotted(node: cst.CSTNode | None) -> str | None:
     return None
 
 
+def last_name(expr: cst.CSTNode | None) -> str | None:
+    """``c`` for ``a.b.c`` or ``c``; None for anything else."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Name):
+        return expr.value
+    return None
+
+
 def call_name(call: cst.Call) -> str | None:
     """The last component of the called name: ``create_task`` for ``asyncio.create_task``."""
-    func = call.func
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    if isinstance(func, cst.Name):
-        return func.value
-    return None
+    return last_name(call.func)
+
+
+def caught_names(handler: cst.ExceptHandler) -> tuple[str, ...] | None:
+    """The last components of the exception types an ``except`` clause names
+    (``("WebSocketDisconnect", "OSError")``); None for a bare ``except:``."""
+    kind = handler.type
+    if kind is None:
+        return None
+    elements = kind.elements if isinstance(kind, cst.Tuple) else [kind]
+    names = []
+    for element in elements:
+        value = element.value if isinstance(element, cst.Element) else element
+        name = dotted(value)
+        if name:
+            names.append(name.rsplit(".", 1)[-1])
+    return tuple(names)
 
 
 def string_value(node: cst.CSTNode | None) -> str | None:

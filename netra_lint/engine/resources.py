@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 import libcst as cst
 
 from ..settings import Settings
-from .cfg import CFG, EXIT, RAISE_EXIT, Node
+from .cfg import CFG, Node
 from .flow import Dataflow
 from .module import FunctionInfo, ModuleIndex, call_name, dotted, parameters
 from .walk import NESTED_SCOPES, find, walk

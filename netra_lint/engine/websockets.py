@@ -21,7 +21,8 @@ from .calls import LocalTypes, Target, _unquote, bind_argument
 from .cfg import ASSUME, CFG, NEXT, RETURN, STMT, TEST, Node
 from .flow import Dataflow
 from .walk import NESTED_SCOPES, find, walk
-from .module import ClassInfo, FunctionInfo, ModuleIndex, call_name, dotted, parameters, string_value
+from .module import (ClassInfo, FunctionInfo, ModuleIndex, call_name, caught_names, dotted,
+                     parameters, string_value)
 
 NEW, ACCEPTED, CLOSED, UNKNOWN = "new", "accepted", "closed", "unknown"
 # A path on which a use has already failed (and been reported): nothing more to say there,
@@ -531,16 +532,8 @@ def _raw_send_kind(call: cst.Call) -> str:
 
 
 def _catches_disconnect(handler: cst.ExceptHandler) -> bool:
-    kind = handler.type
-    if kind is None:
-        return False
-    elements = kind.elements if isinstance(kind, cst.Tuple) else [kind]
-    for element in elements:
-        value = element.value if isinstance(element, cst.Element) else element
-        name = dotted(value)
-        if name and name.rsplit(".", 1)[-1] in fw.DISCONNECT_EXCEPTIONS:
-            return True
-    return False
+    """An ``except`` that names WebSocketDisconnect: inside it the client is gone."""
+    return any(n in fw.DISCONNECT_EXCEPTIONS for n in caught_names(handler) or ())
 
 
 class _Lifecycle(Dataflow[State]):

@@ -28,7 +28,7 @@ from typing import Iterator
 import libcst as cst
 
 from ..engine.calls import bind_argument
-from ..engine.cfg import ASSUME, CFG, ITER, RAISE, RETURN, STMT, TEST, WITH, Node
+from ..engine.cfg import ASSUME, CFG, Node
 from ..engine.flow import Dataflow
 from ..engine.module import FunctionInfo, call_name, dotted, parameters, string_value
 from ..engine.walk import NESTED_SCOPES, walk
@@ -234,16 +234,6 @@ def _raw_accept(call: cst.Call) -> bool | None:
     return (not selects) if accept else None
 
 
-def _expressions(node: Node) -> list[cst.CSTNode]:
-    """What a CFG node evaluates (the test of an ``if``, not its body)."""
-    if node.kind in (TEST, ITER):
-        return [node.expr] if node.expr is not None else []
-    if node.kind == WITH and isinstance(node.cst, cst.With):
-        return [item.item for item in node.cst.items]
-    if node.kind in (STMT, RETURN, RAISE) and isinstance(node.cst, cst.BaseSmallStatement):
-        return [node.cst]
-    return []
-
 
 # -- the dataflow -----------------------------------------------------------------------
 class _Flow(Dataflow[State]):
@@ -389,7 +379,7 @@ class _Handshake:
             found = {}
             for node in self.cfg(info).nodes:
                 out: list[_Event] = []
-                for expr in _expressions(node):
+                for expr in node.expressions():
                     out.extend(_node_events(self, info, names, expr))
                 if out:
                     found[node.index] = out

@@ -21,7 +21,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from ..engine.module import dotted, string_value
+from ..engine.module import dotted, last_name, string_value
 from ..engine.walk import children
 from ..finding import Finding
 from .base import Context
@@ -325,7 +325,7 @@ class _IdVisitor:
         if isinstance(value, cst.Lambda):
             yield from self._building(value.body)
             return
-        if isinstance(value, cst.Call) and _last_name(value.func) in _FIELD_FACTORIES:
+        if isinstance(value, cst.Call) and last_name(value.func) in _FIELD_FACTORIES:
             # dataclasses.field / pydantic.Field: the default is the id
             for arg in value.args:
                 if arg.keyword is not None and arg.keyword.value in ("default", "default_factory"):
@@ -529,7 +529,7 @@ class _IdVisitor:
         func = node.func
         if isinstance(func, cst.Name) and func.value == "bool":
             self._mark_condition(node)
-        elif _last_name(func) in _DISPLAY_CALLS:
+        elif last_name(func) in _DISPLAY_CALLS:
             self._displayed.update(id(arg.value) for arg in node.args)
         if isinstance(func, cst.Attribute):
             method = func.attr.value
@@ -645,13 +645,6 @@ class _IdVisitor:
                                     f"{bits} random bits: a collision is likely after about "
                                     f"{_birthday(bits)} ids; use {function}(16)")
 
-
-def _last_name(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    if isinstance(node, cst.Name):
-        return node.value
-    return None
 
 
 def _name_of(node: cst.CSTNode | None) -> str | None:

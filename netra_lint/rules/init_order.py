@@ -33,9 +33,9 @@ from typing import Iterator
 
 import libcst as cst
 
-from ..engine.cfg import ASSUME, CFG, ITER, JOIN, RAISE, RETURN, STMT, TEST, WITH, Node
+from ..engine.cfg import ASSUME, CFG, JOIN, Node
 from ..engine.flow import Dataflow
-from ..engine.module import FunctionInfo, call_name, dotted, parameters
+from ..engine.module import FunctionInfo, call_name, caught_names, dotted, parameters
 from ..engine.walk import NESTED_SCOPES, children, walk
 from .base import Context, Pending
 
@@ -690,15 +690,6 @@ def _message(candidate: Candidate, use: str) -> str:
             f"'if {label} is None: raise ...' (a getter that checks and raises)")
 
 
-def _expressions(node: Node) -> list[cst.CSTNode]:
-    if node.kind in (TEST, ITER):
-        return [node.expr] if node.expr is not None else []
-    if node.kind == WITH and isinstance(node.cst, cst.With):
-        return [item.item for item in node.cst.items]
-    if node.kind in (STMT, RETURN, RAISE) and isinstance(node.cst, cst.BaseSmallStatement):
-        return [node.cst]
-    return []
-
 
 def _protected(graph: CFG, node: Node) -> bool:
     """The node runs in a ``try`` whose handlers catch what a use of None raises."""
@@ -708,15 +699,9 @@ def _protected(graph: CFG, node: Node) -> bool:
     if dispatch.kind != JOIN or not isinstance(dispatch.cst, (cst.Try, cst.TryStar)):
         return False
     for handler in dispatch.cst.handlers:
-        kind = handler.type
-        if kind is None:
+        names = caught_names(handler)
+        if names is None or any(n in _CATCHES_NONE for n in names):
             return True
-        elements = kind.elements if isinstance(kind, cst.Tuple) else [kind]
-        for element in elements:
-            value = element.value if isinstance(element, cst.Element) else element
-            name = dotted(value)
-            if name and name.rsplit(".", 1)[-1] in _CATCHES_NONE:
-                return True
     return False
 
 
@@ -750,7 +735,7 @@ class _Flow(Dataflow[State]):
         if not state:
             return state
         protected = report and self._graph is not None and _protected(self._graph, node)
-        for expr in _expressions(node):
+        for expr in node.expressions():
             state = self._eval(expr, state, report and not protected)
         return state
 
