@@ -69,6 +69,24 @@ class DisconnectAnalysis:
         self._raises[key] = result
         return result
 
+    def does_io(self, info: FunctionInfo, param: int) -> bool:
+        """The helper sends or receives on its parameter (itself or through helpers);
+        handing it to a callback it cannot see is not I/O."""
+        key = (id(info.node), param, "io")
+        if key in self._raises:
+            return self._raises[key]
+        self._raises[key] = False
+        from .module import parameters
+
+        name = parameters(info.node)[param].name.value
+        events = self.ws.node_events(info, [Tracked(name, fw.STARLETTE, False, frozenset(), param)])
+        result = any(
+            e.kind in _IO or (e.kind == "pass" and e.target is not None and e.param is not None
+                              and self.does_io(e.target.function, e.param))
+            for evs in events.values() for e in evs)
+        self._raises[key] = result
+        return result
+
     def _may_raise(self, event: _Event) -> bool:
         if event.kind in _IO:
             return True
@@ -149,7 +167,7 @@ class DisconnectAnalysis:
                     if event.var == var and (event.kind in _IO or (
                             event.kind == "pass" and event.target is not None
                             and event.param is not None
-                            and self.ws.summary(event.target.function, event.param).uses)):
+                            and self.does_io(event.target.function, event.param))):
                         return True
             for target in node.succ:
                 if target not in seen:
@@ -271,6 +289,10 @@ class _CountCalls(cst.CSTVisitor):
 
 
 class _ReceiveLoop(cst.CSTVisitor):
+    """Does the function run the connection's own loop: a ``while`` loop that sends or
+    receives on the websocket, or a ``for`` over its ``iter_*``? (A ``for`` over agent
+    reply chunks that sends each one is per message, not the connection's loop.)"""
+
     def __init__(self, var: str) -> None:
         self.var = var
         self.depth = 0
@@ -286,22 +308,17 @@ class _ReceiveLoop(cst.CSTVisitor):
         self.depth -= 1
 
     def visit_For(self, node: cst.For) -> None:
-        self.depth += 1
-        if isinstance(node.iter, cst.Call):
-            self._check(node.iter, loop=True)
-
-    def leave_For(self, original_node: cst.For) -> None:
-        self.depth -= 1
+        if isinstance(node.iter, cst.Call) and self._on_socket(node.iter, ("iter_",)):
+            self.found = True
 
     def visit_Call(self, node: cst.Call) -> None:
-        self._check(node, loop=self.depth > 0)
-
-    def _check(self, node: cst.Call, loop: bool) -> None:
-        func = node.func
-        if (loop and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                and func.value.value == self.var
-                and func.attr.value.startswith(("receive", "iter_"))):
+        if self.depth > 0 and self._on_socket(node, ("receive", "iter_", "send")):
             self.found = True
+
+    def _on_socket(self, node: cst.Call, prefixes: tuple[str, ...]) -> bool:
+        func = node.func
+        return (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                and func.value.value == self.var and func.attr.value.startswith(prefixes))
 
 
 def _leaves(suite: cst.CSTNode) -> bool:

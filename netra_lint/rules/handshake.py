@@ -116,6 +116,8 @@ class _Names:
             elif (isinstance(expr, cst.Call) and call_name(expr) in ("list", "tuple", "str")
                   and len(expr.args) == 1):
                 expr = expr.args[0].value
+            elif isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+                expr = expr.for_in.iter  # ``[p.strip() for h in headers.getlist(...) ...]``
             else:
                 break
         if isinstance(expr, cst.Name):

@@ -23,6 +23,7 @@ import libcst as cst
 
 from ..engine.module import dotted, last_name, string_value
 from ..engine.walk import children
+from ..engine.walk import walk as walk_nodes
 from ..finding import Finding
 from .base import Context
 
@@ -47,6 +48,9 @@ _DISPLAY_CALLS = frozenset({"print", "debug", "info", "warning", "warn", "error"
                             "critical", "log"})
 _FIELD_FACTORIES = frozenset({"field", "Field"})
 
+# NL303: calls whose value already makes an id unique per instant, host or process.
+_UNIQUE_SOURCES = frozenset({"time_ns", "time", "now", "utcnow", "monotonic_ns",
+                             "perf_counter_ns", "getpid", "gethostname", "node", "uuid1"})
 # NL303: the random sources whose text is an id's random component.
 _UUID_FUNCTIONS = frozenset({"uuid4", "uuid1"})
 _TOKEN_FUNCTIONS = frozenset({"token_hex", "token_urlsafe", "token_bytes"})
@@ -170,6 +174,7 @@ class _IdVisitor:
         # What the expression being visited becomes, innermost last: an id-like name, "" for
         # something else, None at a function boundary. NL303 reports only inside an id.
         self._contexts: list[str | None] = []
+        self._unique_prefix: list[bool] = []  # per enclosing f-string
         self._conditions: set[int] = set()  # expressions used only as truth values
         self._displayed: set[int] = set()  # expressions only shown: f-string fields, log args
 
@@ -571,6 +576,18 @@ class _IdVisitor:
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
         self._displayed.add(id(node.expression))
 
+    # An id whose template also holds a timestamp, a host name or a process id only needs
+    # its random part to tell apart ids made at the same instant by the same process:
+    # f"{time.time_ns():020d}{token_hex(4)}", f"{host}-{os.getpid()}-{uuid4().hex[:8]}".
+    def visit_FormattedString(self, node: cst.FormattedString) -> None:
+        self._unique_prefix.append(any(
+            isinstance(n, cst.Call) and last_name(n.func) in _UNIQUE_SOURCES
+            for part in node.parts if isinstance(part, cst.FormattedStringExpression)
+            for n in walk_nodes(part.expression)))
+
+    def leave_FormattedString(self, node: cst.FormattedString) -> None:
+        self._unique_prefix.pop()
+
     # -- NL303: truncated random components ------------------------------------------------
     def _uuid_text(self, node: cst.BaseExpression) -> tuple[str, str] | None:
         """('hex' | 'str', how it is written) when ``node`` is the text of a random uuid."""
@@ -610,7 +627,7 @@ class _IdVisitor:
         if digits is not None and digits >= 2 * _MIN_RANDOM_BYTES:
             return
         name = self._id_context()
-        if name is None:
+        if name is None or (self._unique_prefix and self._unique_prefix[-1]):
             return
         text = f"random component {shown}[{_slice_text(piece)}] of '{name}'"
         if kept is None:
@@ -638,7 +655,7 @@ class _IdVisitor:
         if nbytes >= _MIN_RANDOM_BYTES:
             return
         name = self._id_context()
-        if name is None:
+        if name is None or (self._unique_prefix and self._unique_prefix[-1]):
             return
         bits = 8 * nbytes
         self._report("NL303", node, f"random component {function}({nbytes}) of '{name}' has only "
