@@ -127,12 +127,13 @@ class DisconnectAnalysis:
             handler = next(h for h in statement.handlers if catches_disconnect(h))
             if self._handled(handler, var):
                 continue
-            if _HandlerEffects.returns(handler) and self._owns_receive_loop(info, var):
-                continue
             var_info = next(t for t in tracked if t.name == var)
             goes_on = self._used_after(graph, events, names.index(var), handler)
             handed_in = var_info.param_index is not None and not var_info.owner
-            if handed_in and not goes_on and self._callers_act(info, handler):
+            if handed_in and not goes_on and (
+                    # it runs the connection's own loop, which the disconnect ended
+                    self._owns_receive_loop(info, var)
+                    or self._callers_act(info, handler)):
                 continue
             if goes_on or handed_in:
                 found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive))
@@ -220,23 +221,16 @@ class _HandlerEffects(cst.CSTVisitor):
         handler.body.visit(finder)
         return finder.with_value
 
-    @staticmethod
-    def returns(handler: cst.ExceptHandler) -> bool:
-        finder = _Returns()
-        handler.body.visit(finder)
-        return finder.any
 
 
 class _Returns(cst.CSTVisitor):
     def __init__(self) -> None:
         self.with_value = False
-        self.any = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
 
     def visit_Return(self, node: cst.Return) -> None:
-        self.any = True
         if node.value is not None and not (isinstance(node.value, cst.Name) and node.value.value == "None"):
             self.with_value = True
 

@@ -22,7 +22,7 @@ read it before the endpoint's body runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 import libcst as cst
@@ -64,6 +64,8 @@ class _Names:
 
     aliases: dict[str, str]    # ``headers = websocket.headers`` -> headers: websocket
     holders: dict[str, str]    # ``proto = websocket.headers.get(...)`` -> proto: websocket
+    # ``has_jwt = "jwt" in offered``: a name bound once to a membership test
+    tests: dict[str, cst.Comparison] = field(default_factory=dict)
 
     def receiver_of_mapping(self, mapping: cst.BaseExpression, key: str) -> str | None:
         """Whose offer ``mapping[key]`` reads, or None when it is not the offer."""
@@ -155,6 +157,11 @@ def _names_of(function: cst.FunctionDef) -> _Names:
             receiver = None  # assigned different things: not a reliable holder
         holders[name] = receiver
     names.holders = {n: r for n, r in holders.items() if r is not None}
+    bound: dict[str, list[cst.BaseExpression]] = {}
+    for name, value in assigns:
+        bound.setdefault(name, []).append(value)
+    names.tests = {n: v[0] for n, v in bound.items()
+                   if len(v) == 1 and isinstance(v[0], cst.Comparison)}
     return names
 
 
@@ -296,6 +303,8 @@ class _Flow(Dataflow[State]):
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             inner = self._offer_truth(test.expression)
             return None if inner is None else (inner[0], not inner[1])
+        if isinstance(test, cst.Name) and test.value in self.names.tests:
+            return self._offer_truth(self.names.tests[test.value])
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
             target = test.comparisons[0]
             op = target.operator
