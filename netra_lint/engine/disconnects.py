@@ -16,6 +16,7 @@ import libcst as cst
 from . import frameworks as fw
 from .cfg import CFG, HANDLER, Node
 from .module import FunctionInfo, call_name, caught_names
+from .walk import find
 from .websockets import Tracked, WebSocketAnalysis, _Event
 
 # Exceptions whose handler can catch a WebSocketDisconnect (uvicorn's ClientDisconnected
@@ -182,7 +183,10 @@ class DisconnectAnalysis:
         if not returns_value:
             return False
         finder = _CallSites(info.name)
-        self.index.module.visit(finder)
+        for node in self.index.all_nodes:  # pre-order: a test is seen before its calls
+            visit = getattr(finder, f"visit_{type(node).__name__}", None)
+            if visit is not None:
+                visit(node)
         return bool(finder.sites) and all(finder.sites)
 
 
@@ -235,7 +239,7 @@ class _Returns(cst.CSTVisitor):
             self.with_value = True
 
 
-class _CallSites(cst.CSTVisitor):
+class _CallSites:
     """For each call of ``name``: does the caller test the result and leave on failure?"""
 
     def __init__(self, name: str) -> None:
@@ -247,7 +251,7 @@ class _CallSites(cst.CSTVisitor):
         if expr is None:
             return
         counter = _CountCalls(self.name)
-        expr.visit(counter)
+        counter.scan(expr)
         for call in counter.calls:
             if id(call) not in self._counted:
                 self._counted.add(id(call))
@@ -272,14 +276,13 @@ class _CallSites(cst.CSTVisitor):
             self.sites.append(False)
 
 
-class _CountCalls(cst.CSTVisitor):
+class _CountCalls:
     def __init__(self, name: str) -> None:
         self.name = name
         self.calls: list[cst.Call] = []
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if call_name(node) == self.name:
-            self.calls.append(node)
+    def scan(self, root: cst.CSTNode) -> None:
+        self.calls = [c for c in find(root, cst.Call, ()) if call_name(c) == self.name]
 
 
 class _ReceiveLoop(cst.CSTVisitor):

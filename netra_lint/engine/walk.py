@@ -32,14 +32,27 @@ def _fields(cls: type) -> tuple[str, ...]:
     return names
 
 
+# libcst's node classes use ABCMeta, whose isinstance() is a slow Python-level call;
+# these walks decide by exact type, cached per class.
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(value: object) -> bool:
+    kind = type(value)
+    known = _IS_NODE.get(kind)
+    if known is None:
+        known = _IS_NODE[kind] = issubclass(kind, cst.CSTNode)
+    return known
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     for name in _fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        if _is_node(value):
             yield value
-        elif isinstance(value, (list, tuple)):
+        elif value.__class__ in (list, tuple):
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                if _is_node(item):
                     yield item
 
 
@@ -48,19 +61,20 @@ def walk(root: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterator[cst.CSTNode
     below the root are yielded but not entered."""
     stack = [root]
     fields = _fields
-    node_type = cst.CSTNode
+    is_node = _is_node
+    skipped = frozenset(skip)
     while stack:
         node = stack.pop()
         yield node
-        if skip and node is not root and isinstance(node, skip):
+        if skipped and node is not root and type(node) in skipped:
             continue
         found: list[cst.CSTNode] = []
         for name in fields(type(node)):
             value = getattr(node, name)
-            if isinstance(value, node_type):
+            if is_node(value):
                 found.append(value)
             elif value.__class__ in (list, tuple):
-                found.extend(v for v in value if isinstance(v, node_type))
+                found.extend(v for v in value if is_node(v))
         if found:
             found.reverse()
             stack.extend(found)
@@ -76,9 +90,10 @@ def calls_in_order(root: cst.CSTNode, skip: tuple[type, ...] = NESTED_SCOPES) ->
         if expanded:
             out.append(node)  # only calls are pushed for their second visit
             continue
-        if node is not root and isinstance(node, skip):
+        kind = type(node)
+        if node is not root and kind in skip:
             continue
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             stack.append((node, True))
         kids = list(children(node))
         for kid in reversed(kids):
@@ -88,8 +103,9 @@ def calls_in_order(root: cst.CSTNode, skip: tuple[type, ...] = NESTED_SCOPES) ->
 
 def find(root: cst.CSTNode, kinds: type | tuple[type, ...],
          skip: tuple[type, ...] = NESTED_SCOPES) -> list:
-    """Nodes of the given types under ``root``, not entering nested scopes."""
-    return [n for n in walk(root, skip) if isinstance(n, kinds)]
+    """Nodes of the given (concrete) types under ``root``, not entering nested scopes."""
+    wanted = frozenset(kinds if isinstance(kinds, tuple) else (kinds,))
+    return [n for n in walk(root, skip) if type(n) in wanted]
 
 
 def collect_calls(root: cst.CSTNode) -> tuple[list[cst.Call], set[int], set[int], bool]:
@@ -105,15 +121,16 @@ def collect_calls(root: cst.CSTNode) -> tuple[list[cst.Call], set[int], set[int]
         if expanded:
             calls.append(node)
             continue
-        if node is not root and isinstance(node, NESTED_SCOPES):
+        kind = type(node)
+        if node is not root and kind in NESTED_SCOPES:
             continue
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             stack.append((node, True))
-        elif isinstance(node, cst.Await):
+        elif kind is cst.Await:
             has_await = True
-            if isinstance(node.expression, cst.Call):
+            if type(node.expression) is cst.Call:
                 awaited.add(id(node.expression))
-        elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+        elif kind is cst.Expr and type(node.value) is cst.Call:
             discarded.add(id(node.value))
         kids = list(children(node))
         for kid in reversed(kids):
