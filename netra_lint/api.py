@@ -6,8 +6,9 @@ from typing import Iterable
 
 import libcst as cst
 
-from .engine.source import AnalysisError, families_for, parse
+from .engine.source import AnalysisError, parse
 from .finding import Finding
+from .screen import families_for
 from .rules import accept, disconnect, handshake, ids, init_order, resources
 from .rules.base import Context, Family
 from .settings import Settings

@@ -18,7 +18,6 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .api import check_source
 from .codes import RULES
 from .finding import Finding
 from .noqa import apply_noqa
@@ -119,6 +118,8 @@ class Config:
         if not codes:
             return []
         filename = display or (str(path) if path is not None else "<stdin>")
+        from .api import check_source  # libcst is imported only by what analyses
+
         findings = check_source(text, filename, self.settings, codes)
         findings = [f for f in findings if f.code in codes]
         return apply_noqa(findings, text)

@@ -6,8 +6,8 @@ import ast
 from typing import Any, Iterator
 
 from . import __version__
-from .api import check_source
 from .config import ConfigError, add_flake8_options, settings_from_flake8
+from .screen import ALL_FAMILIES, families_for
 from .settings import Settings
 
 
@@ -35,7 +35,11 @@ class NetraChecker:
             raise ExecutionError(f"netra-lint: {exc}") from None
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
+        text = "".join(self.lines)
+        if not families_for(text, self.settings, ALL_FAMILIES):
+            return  # most files: decided without importing libcst or the rules
+        from .api import check_source
+
         # flake8 only calls a tree plugin once CPython has parsed the file
-        for finding in check_source("".join(self.lines), self.filename, self.settings,
-                                    python_checked=True):
+        for finding in check_source(text, self.filename, self.settings, python_checked=True):
             yield finding.line, finding.col, finding.text, type(self)

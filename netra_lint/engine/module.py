@@ -176,11 +176,15 @@ class ModuleIndex:
                             self.instances[target.value] = created
 
     def _nested(self, body: cst.BaseSuite, cls: ClassInfo | None) -> None:
-        """Functions nested in functions are analysed too (they are never routes)."""
-        for statement in _walk_statements(body):
-            if isinstance(statement, cst.FunctionDef):
-                self.all_functions.append(
-                    FunctionInfo(statement, statement.name.value, None, statement.asynchronous is not None))
+        """Functions nested in functions, at any depth, are analysed too (a route
+        registered inside an app factory)."""
+        pending = [body]
+        while pending:
+            for statement in _walk_statements(pending.pop()):
+                if isinstance(statement, cst.FunctionDef):
+                    self.all_functions.append(FunctionInfo(
+                        statement, statement.name.value, None, statement.asynchronous is not None))
+                    pending.append(statement.body)
 
     def _collect_attr_types(self, info: FunctionInfo, cls: ClassInfo) -> None:
         for statement in _walk_statements(info.node.body):

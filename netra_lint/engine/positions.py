@@ -9,6 +9,7 @@ the same as PositionProvider's (syntactic start), which a test checks.
 
 from __future__ import annotations
 
+import sys
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -76,7 +77,15 @@ class Locator:
             return {}
         state = _TargetedState(default_indent=self.module.default_indent,
                                default_newline=self.module.default_newline, targets=targets)
-        self.module._codegen(state)
+        # libcst's code generator recurses once per nesting level, and it nests implicit
+        # string concatenations and boolean chains pairwise (a 600-piece help text is 600
+        # deep); Python 3.11 frames of pure-Python calls do not use the C stack.
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 50_000))
+        try:
+            self.module._codegen(state)
+        finally:
+            sys.setrecursionlimit(limit)
         found = dict(state.found)
         for start_id, node_id in state._aliases.items():
             if start_id in found:

@@ -1,4 +1,4 @@
-"""Read, decode, screen cheaply, parse once."""
+"""Parse once: CPython's parser as a guard, then libcst, every failure one line."""
 
 from __future__ import annotations
 
@@ -8,28 +8,6 @@ import sys
 from dataclasses import dataclass
 
 import libcst as cst
-
-from ..settings import Settings
-
-# Families of rules and the text that must be present for one of their rules to apply.
-# Cheap substring checks on the raw text decide which families run before any libcst parse.
-_WS_MARKERS = ("websocket", "WebSocket", "Websocket")
-# NL301/NL302 fully match a name against Settings.id_names, so the pattern must occur in
-# the text; NL303 needs a uuid4()/uuid1() or secrets.token_*() call.
-_RANDOM_ID = re.compile(r"uuid[14]|token_(?:hex|urlsafe|bytes)")
-# the header in any usual spelling: sec-websocket-protocol, Sec-WebSocket-Protocol,
-# Sec-Websocket-Protocol, SEC-WEBSOCKET-PROTOCOL
-_HANDSHAKE_MARKERS = ("ebsocket-protocol", "ebSocket-Protocol", "ebsocket-Protocol",
-                      "EBSOCKET-PROTOCOL", "subprotocols")
-# NL501: a module-level name bound to None that a function rebinds through ``global``, or
-# a class attribute bound to None that is assigned through the class (``cls._instance =``).
-_MODULE_NONE = re.compile(r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*None\b", re.MULTILINE)
-_GLOBALS = re.compile(r"^[ \t]*global[ \t]+([\w, \t]+)", re.MULTILINE)
-_NAME = re.compile(r"\w+")
-_BUILT = r"[ \t]*(?:await[ \t]+)?[\w.]+[ \t]*\("  # ``= Manager(...)``, ``= await connect(...)``
-_CLASS_DEF = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.MULTILINE)
-_CLASS_ASSIGNED = re.compile(r"\b(?:cls|[A-Z]\w*|self\.__class__)\.(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
-_CLASS_NONE = re.compile(r"^[ \t]+([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*None\b", re.MULTILINE)
 
 
 class AnalysisError(Exception):
@@ -41,42 +19,37 @@ class AnalysisError(Exception):
         self.col = col
 
 
-def families_for(text: str, settings: Settings, wanted: frozenset[str]) -> set[str]:
-    """The rule families that can possibly report on this text."""
-    families: set[str] = set()
-    websocket_families = [f for f in ("accept", "disconnect", "resources") if f in wanted]
-    if websocket_families:
-        markers = _WS_MARKERS + tuple(t.rsplit(".", 1)[-1] for t in settings.websocket_types)
-        if any(m in text for m in markers):
-            families.update(websocket_families)
-    if "ids" in wanted and (_RANDOM_ID.search(text) or settings.id_name_re().search(text)):
-        families.add("ids")
-    if "handshake" in wanted and any(m in text for m in _HANDSHAKE_MARKERS):
-        families.add("handshake")
-    if "init" in wanted and "None" in text and _init_may_apply(text):
-        families.add("init")
-    return families
-
-
-def _init_may_apply(text: str) -> bool:
-    """A name bound to None that some function later binds to a value it builds (a call or
-    an await): through ``global`` for module names, through the class for attributes."""
-    if "global" in text:
-        declared = {n for names in _GLOBALS.findall(text) for n in _NAME.findall(names)}
-        for name in declared & set(_MODULE_NONE.findall(text)):
-            if re.search(rf"^[ \t]+{name}[ \t]*(?::[^=\n]*)?={_BUILT}", text, re.MULTILINE):
-                return True
-    if "cls." not in text and "__class__." not in text and not any(
-            f"{name}." in text for name in _CLASS_DEF.findall(text)):
-        return False  # nothing assigns through a class
-    for attr in set(_CLASS_ASSIGNED.findall(text)) & set(_CLASS_NONE.findall(text)):
-        if re.search(rf"\.{attr}[ \t]*(?::[^=\n]*)?={_BUILT}", text):
-            return True
-    return False
-
-
-
 _SYNTAX_LOCATION = re.compile(r"@(\d+):(\d+)")
+
+# Shapes CPython keeps flat but libcst's native parser recurses on once per element,
+# overflowing the C stack (a segfault, which no except clause can catch) from about
+# 7,000 elements: boolean chains and dotted names. Far beyond any real code.
+_MAX_CHAIN = 2_000
+_CHAIN_WORDS = re.compile(r"\b(?:and|or)\b")
+_LONG_DOTTED = re.compile(r"(?:\w+\s*\.\s*){%d}" % _MAX_CHAIN)
+
+
+def _refuse_what_libcst_cannot_parse(text: str) -> None:
+    if len(text) < 4 * _MAX_CHAIN:
+        return
+    longest = max(map(len, text.splitlines()), default=0)
+    if longest >= 4 * _MAX_CHAIN or text.count(" and ") + text.count(" or ") > _MAX_CHAIN:
+        for line_no, line in enumerate(text.splitlines(), start=1):
+            if len(_CHAIN_WORDS.findall(line)) > _MAX_CHAIN:
+                raise AnalysisError(
+                    f"a boolean chain of over {_MAX_CHAIN} operands is beyond libcst's parser",
+                    line_no)
+            if len(line) >= 4 * _MAX_CHAIN and _LONG_DOTTED.search(line):
+                raise AnalysisError(
+                    f"a dotted name of over {_MAX_CHAIN} parts is beyond libcst's parser", line_no)
+        if len(_CHAIN_WORDS.findall(text)) > _MAX_CHAIN:
+            # a chain broken over lines inside brackets: find its first line
+            tree = ast.parse(text[1:] if text.startswith("\ufeff") else text)
+            for node in ast.walk(tree):
+                if isinstance(node, ast.BoolOp) and len(node.values) > _MAX_CHAIN:
+                    raise AnalysisError(
+                        f"a boolean chain of over {_MAX_CHAIN} operands is beyond libcst's parser",
+                        node.lineno, node.col_offset)
 
 
 def parse(text: str, python_checked: bool = False) -> cst.Module:
@@ -98,6 +71,7 @@ def parse(text: str, python_checked: bool = False) -> cst.Module:
         raise AnalysisError("file is nested too deeply to analyse") from None
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
         raise AnalysisError(f"not valid Python: {exc}") from None
+    _refuse_what_libcst_cannot_parse(text)
     limit = sys.getrecursionlimit()
     try:
         return cst.parse_module(text)

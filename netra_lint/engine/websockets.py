@@ -342,6 +342,16 @@ class _EventExtractor:
         self.info = info
         self.tracked = tracked
         self.names = {t.name: i for i, t in enumerate(tracked)}
+        # ``conn = websocket``: the alias is the same websocket (bound once, to it alone)
+        bound: dict[str, list[cst.BaseExpression]] = {}
+        for assign in _iter_assigns(info.node.body):
+            for target in assign.targets:
+                if isinstance(target.target, cst.Name):
+                    bound.setdefault(target.target.value, []).append(assign.value)
+        for alias, values in bound.items():
+            if (alias not in self.names and len(values) == 1 and isinstance(values[0], cst.Name)
+                    and values[0].value in self.names):
+                self.names[alias] = self.names[values[0].value]
 
     def extract(self, graph: CFG) -> dict[int, list[_Event]]:
         events: dict[int, list[_Event]] = {}
