@@ -65,8 +65,16 @@ def string_value(node: cst.CSTNode | None) -> str | None:
             return None
         return value if isinstance(value, str) else None
     if isinstance(node, cst.ConcatenatedString):
-        left, right = string_value(node.left), string_value(node.right)
-        return None if left is None or right is None else left + right
+        # libcst nests "a" "b" "c" pairwise, one level per piece: walk it without recursion
+        parts: list[str] = []
+        while isinstance(node, cst.ConcatenatedString):
+            left = string_value(node.left)  # a left side is never itself concatenated
+            if left is None:
+                return None
+            parts.append(left)
+            node = node.right
+        last = string_value(node)
+        return None if last is None else "".join(parts) + last
     return None
 
 
