@@ -83,6 +83,24 @@ def parameters(function: cst.FunctionDef) -> list[cst.Param]:
     return [*params.posonly_params, *params.params, *params.kwonly_params]
 
 
+def depends_target(param: cst.Param) -> cst.Call | None:
+    """The ``Depends(fn)``/``Security(fn)`` a FastAPI parameter declares, as its default
+    or inside ``Annotated[..., Depends(fn)]``."""
+    candidates: list[cst.BaseExpression] = []
+    if param.default is not None:
+        candidates.append(param.default)
+    if param.annotation is not None and isinstance(param.annotation.annotation, cst.Subscript):
+        sub = param.annotation.annotation
+        if dotted(sub.value) in ("Annotated", "typing.Annotated", "typing_extensions.Annotated"):
+            for element in sub.slice[1:]:
+                if isinstance(element.slice, cst.Index):
+                    candidates.append(element.slice.value)
+    for candidate in candidates:
+        if isinstance(candidate, cst.Call) and call_name(candidate) in ("Depends", "Security"):
+            return candidate
+    return None
+
+
 @dataclass
 class FunctionInfo:
     node: cst.FunctionDef

@@ -80,27 +80,6 @@ def walk(root: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterator[cst.CSTNode
             stack.extend(found)
 
 
-def calls_in_order(root: cst.CSTNode, skip: tuple[type, ...] = NESTED_SCOPES) -> list[cst.Call]:
-    """Calls under ``root`` in evaluation order (a call after its arguments), without
-    entering nested functions, classes or lambdas, whose bodies run elsewhere."""
-    out: list[cst.Call] = []
-    stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            out.append(node)  # only calls are pushed for their second visit
-            continue
-        kind = type(node)
-        if node is not root and kind in skip:
-            continue
-        if kind is cst.Call:
-            stack.append((node, True))
-        kids = list(children(node))
-        for kid in reversed(kids):
-            stack.append((kid, False))
-    return out
-
-
 def find(root: cst.CSTNode, kinds: type | tuple[type, ...],
          skip: tuple[type, ...] = NESTED_SCOPES) -> list:
     """Nodes of the given (concrete) types under ``root``, not entering nested scopes."""

@@ -21,8 +21,8 @@ from .calls import LocalTypes, Target, _unquote, bind_argument
 from .cfg import ASSUME, CFG, NEXT, RETURN, STMT, TEST, Node
 from .flow import Dataflow
 from .walk import NESTED_SCOPES, find, walk
-from .module import (ClassInfo, FunctionInfo, ModuleIndex, call_name, caught_names, dotted,
-                     parameters, string_value)
+from .module import (ClassInfo, FunctionInfo, ModuleIndex, call_name, caught_names,
+                     depends_target, dotted, parameters, string_value)
 
 NEW, ACCEPTED, CLOSED, UNKNOWN = "new", "accepted", "closed", "unknown"
 # A path on which a use has already failed (and been reported): nothing more to say there,
@@ -467,7 +467,7 @@ class _EventExtractor:
             return []
         out = []
         for param in parameters(self.info.node):
-            dep = _depends_target(param)
+            dep = depends_target(param)
             if dep is None:
                 continue
             target_fn = self.analysis.index.functions.get(dotted(dep.args[0].value) or "") if dep.args else None
@@ -505,22 +505,6 @@ def _order(calls: list[cst.Call], call: cst.CSTNode) -> int:
         if c is call:
             return i
     return -1
-
-
-def _depends_target(param: cst.Param) -> cst.Call | None:
-    candidates: list[cst.BaseExpression] = []
-    if param.default is not None:
-        candidates.append(param.default)
-    if param.annotation is not None and isinstance(param.annotation.annotation, cst.Subscript):
-        sub = param.annotation.annotation
-        if dotted(sub.value) in ("Annotated", "typing.Annotated", "typing_extensions.Annotated"):
-            for element in sub.slice[1:]:
-                if isinstance(element.slice, cst.Index):
-                    candidates.append(element.slice.value)
-    for candidate in candidates:
-        if isinstance(candidate, cst.Call) and call_name(candidate) in ("Depends", "Security"):
-            return candidate
-    return None
 
 
 def _raw_send_kind(call: cst.Call) -> str:

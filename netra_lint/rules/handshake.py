@@ -30,7 +30,7 @@ import libcst as cst
 from ..engine.calls import bind_argument
 from ..engine.cfg import ASSUME, CFG, Node
 from ..engine.flow import Dataflow
-from ..engine.module import FunctionInfo, call_name, dotted, parameters, string_value
+from ..engine.module import FunctionInfo, call_name, depends_target, dotted, parameters, string_value
 from ..engine.walk import NESTED_SCOPES, walk
 from .base import Context, Pending
 
@@ -348,20 +348,6 @@ def _is_nothing(expr: cst.BaseExpression) -> bool:
     return string_value(expr) == ""
 
 
-def _depends_target(param: cst.Param) -> cst.Call | None:
-    candidates: list[cst.BaseExpression] = []
-    if param.default is not None:
-        candidates.append(param.default)
-    if param.annotation is not None and isinstance(param.annotation.annotation, cst.Subscript):
-        for element in param.annotation.annotation.slice[1:]:
-            if isinstance(element.slice, cst.Index):
-                candidates.append(element.slice.value)
-    for candidate in candidates:
-        if isinstance(candidate, cst.Call) and call_name(candidate) in ("Depends", "Security"):
-            return candidate
-    return None
-
-
 # -- per module -------------------------------------------------------------------------
 class _Handshake:
     def __init__(self, ctx: Context) -> None:
@@ -499,7 +485,7 @@ class _Handshake:
         """The endpoint's websockets whose offer a ``Depends(fn)`` reads before the body."""
         readers = False
         for param in parameters(info.node):
-            dep = _depends_target(param)
+            dep = depends_target(param)
             if dep is None or not dep.args:
                 continue
             target = self.ctx.index.functions.get(dotted(dep.args[0].value) or "")
