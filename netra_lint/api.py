@@ -37,6 +37,22 @@ def _families_wanted(select: Iterable[str] | None) -> frozenset[str]:
     return frozenset(f for f in chosen if f in FAMILIES)
 
 
+def _project_of(filename: str, settings: Settings):
+    """The project a file belongs to (project mode), or None: a file given as text only,
+    ``--no-project``, or a file outside any project."""
+    if not settings.project or not filename or filename.startswith("<"):
+        return None
+    from .engine.project import project_for
+
+    try:
+        project = project_for(filename, settings)
+    except (OSError, RecursionError, ValueError):
+        return None  # an unreadable tree: the file is analysed alone
+    if project is None or project.module_name(filename) is None:
+        return None
+    return project
+
+
 def check_source(text: str, filename: str = "<string>", settings: Settings | None = None,
                  select: Iterable[str] | None = None, python_checked: bool = False) -> list[Finding]:
     """Analyse one file's text. Never raises: failures become one NL001 finding."""
@@ -54,11 +70,17 @@ def analyse_source(text: str, filename: str = "<string>", settings: Settings | N
         return None, []
     try:
         module = parse(text, python_checked)
-        ctx = Context(module, filename, settings)
+        project = _project_of(filename, settings)
+        if project is not None:
+            project.set_text(project.module_name(filename), text)
+            project.begin(project.module_name(filename))
+        ctx = Context(module, filename, settings, project)
         pending = []
         for family in sorted(families):
             pending.extend(FAMILIES[family](ctx))
         findings = ctx.resolve(pending)
+        if project is not None:
+            project.finish(project.module_name(filename))
     except AnalysisError as exc:
         return None, [Finding(exc.line, exc.col, "NL001", f"netra-lint could not analyse this file: {exc}")]
     except RecursionError:

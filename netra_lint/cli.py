@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import click
+from dataclasses import replace
 
 from . import __version__
 from .codes import RULES
@@ -120,6 +121,12 @@ def _config_options(function: Callable) -> Callable:
                           "configured ignore)."),
         click.option("--extend-exclude", multiple=True, metavar="PATTERNS",
                      help="More glob patterns of paths not to check, comma-separated."),
+        # kept in the click context (read by _load), so every command that loads a
+        # configuration honours it without another parameter
+        click.option("--no-project", is_flag=True, expose_value=False, is_eager=True,
+                     callback=lambda ctx, _param, value: ctx.meta.__setitem__("no_project", value),
+                     help="Analyse each file alone, without the rest of its project "
+                          "(project mode is on by default; see docs/usage.md)."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -136,6 +143,9 @@ def _load(config_file: str | None, isolated: bool, select: Sequence[str],
 
     try:
         config = load_config(config_file, isolated=isolated)
+        context = click.get_current_context(silent=True)
+        if context is not None and context.meta.get("no_project"):
+            config = replace(config, settings=replace(config.settings, project=False))
         return with_overrides(config, _split(select), _split(ignore), _split(extend_exclude))
     except ConfigError as exc:
         fail(str(exc))
@@ -201,7 +211,7 @@ def _run_checks(files: list[Path], config: Config, jobs: int, cache: Cache | Non
             raw = path.read_bytes()
         except OSError as exc:
             fail(f"{display}: cannot read: {exc.strerror or exc}")
-        digest = content_hash(raw)
+        digest = content_hash(raw) + _project_signature(path, config)
         cached = cache.get(config.relative(path), digest) if cache else None
         if cached is not None:
             results.extend(Located(display, f) for f in cached)
@@ -219,11 +229,26 @@ def _run_checks(files: list[Path], config: Config, jobs: int, cache: Cache | Non
         computed = _collect_outcomes(
             (analyse_bytes(config, Path(path), display, raw) for path, display, raw in tasks), progress)
 
-    for (path, display, _, digest), findings in zip(pending, computed):
+    if cache is not None and config.settings.project:
+        from .engine.project import forget_projects
+
+        forget_projects()  # the workers recorded new dependencies: read them afresh
+    for (path, display, raw, digest), findings in zip(pending, computed):
         if cache is not None:
+            digest = digest[:64] + _project_signature(Path(path), config)
             cache.put(config.relative(path), digest, findings)
         results.extend(Located(display, f) for f in findings)
     return sorted(results), len(files)
+
+
+def _project_signature(path: Path, config: Config) -> str:
+    """Project mode: a file's findings also depend on the modules its analysis consulted;
+    the result cache is keyed by them too (engine/project.py records them)."""
+    if not config.settings.project:
+        return ""
+    from .engine.project import deps_signature
+
+    return ":" + deps_signature(path, config.settings)
 
 
 def _collect_outcomes(outcomes: Iterable[list[Finding]], progress: Progress) -> list[list[Finding]]:

@@ -403,6 +403,9 @@ def add_flake8_options(manager: Any) -> None:
             flake8_option(f.name), default="", parse_from_config=True,
             comma_separated_list=is_list,
             help=f"{f.metadata.get('help', '')} (netra-lint)")
+    manager.add_option("--netra-no-project", action="store_true", default=False,
+                       parse_from_config=True,
+                       help="Analyse each file alone, without the rest of its project (netra-lint)")
 
 
 def settings_from_flake8(options: Any) -> Settings:
@@ -416,6 +419,8 @@ def settings_from_flake8(options: Any) -> Settings:
             values[f.name] = convert_setting(f.name, raw)
         except ValueError as exc:
             raise ConfigError(f"{flake8_option(f.name)}: {exc}") from None
+    if getattr(options, "netra_no_project", False) is True:
+        values["project"] = False
     return Settings(**values)
 
 

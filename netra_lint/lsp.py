@@ -192,7 +192,15 @@ def create_server() -> NetraLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: NetraLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+        # project mode: a saved module may change what its importers are told (facts on
+        # disk are re-validated by content), so the other open documents are re-checked
+        from .engine.project import forget_projects
+
+        forget_projects()
         ls.publish(params.text_document.uri)
+        for uri in list(ls.workspace.text_documents):
+            if uri != params.text_document.uri:
+                ls.publish_later(uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: NetraLanguageServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -47,6 +47,14 @@ class Settings:
                           "(e.g. UnifiedIDManager.generate_thread_id, myapp.ids)."},
     )
 
+    project: bool = field(
+        default=True,
+        metadata={"help": "Project mode: resolve calls into the other modules of the project "
+                          "(the tree under the nearest pyproject.toml, setup.cfg, setup.py or "
+                          ".git) and use what they do; false analyses each file alone "
+                          "(also --no-project, flake8: --netra-no-project)."},
+    )
+
     def id_name_re(self) -> re.Pattern[str]:
         return _compile(self.id_names)
 

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from . import facts
 from . import frameworks as fw
+from .callers import Culprit, caller_verdict
+from .calls import is_external
 from .cfg import CFG, HANDLER, Node
 from .module import FunctionInfo, call_name, caught_names
 from .walk import find
@@ -40,6 +43,8 @@ class Swallow:
     goes_on: bool        # (a) the function uses the websocket again afterwards
     handed_in: bool      # (b) the websocket came from the caller
     from_receive: bool = False  # the disconnect comes from a receive (not a send)
+    culprit: Culprit | None = None  # the caller (in any module) that drops the failure value
+    value: str | None = None        # the failure value the handler returns
 
 
 class DisconnectAnalysis:
@@ -50,6 +55,8 @@ class DisconnectAnalysis:
 
     # -- summaries: does a helper let a disconnect of its parameter escape? ----------
     def raises_disconnect(self, info: FunctionInfo, param: int) -> bool:
+        if is_external(info):
+            return facts.raises_disconnect(self.index, info, param)
         key = (id(info.node), param)
         if key in self._raises:
             return self._raises[key]
@@ -73,6 +80,8 @@ class DisconnectAnalysis:
     def does_io(self, info: FunctionInfo, param: int) -> bool:
         """The helper sends or receives on its parameter (itself or through helpers);
         handing it to a callback it cannot see is not I/O."""
+        if is_external(info):
+            return facts.does_io(self.index, info, param)
         key = (id(info.node), param, "io")
         if key in self._raises:
             return self._raises[key]
@@ -131,14 +140,28 @@ class DisconnectAnalysis:
             var_info = next(t for t in tracked if t.name == var)
             goes_on = self._used_after(graph, events, names.index(var), handler)
             handed_in = var_info.param_index is not None and not var_info.owner
-            if handed_in and not goes_on and (
-                    # it runs the connection's own loop, which the disconnect ended
-                    self._owns_receive_loop(info, var)
-                    or self._callers_act(info, handler)):
-                continue
+            culprit = None
+            if handed_in and not goes_on:
+                if self._owns_receive_loop(info, var):
+                    continue  # it runs the connection's own loop, which the disconnect ended
+                acts, culprit = self._callers_verdict(info, handler)
+                if acts:
+                    continue
             if goes_on or handed_in:
-                found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive))
+                found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive,
+                                     culprit, _returned_text(handler)))
         return found
+
+    def _callers_verdict(self, info: FunctionInfo, handler: cst.ExceptHandler):
+        """(every caller acts on the failure value, the caller that drops it if known).
+        Project mode follows the value up every caller chain across modules; alone, only
+        this module's call sites are seen."""
+        if not _HandlerEffects.returns_value(handler):
+            return False, None  # nothing tells the caller: it cannot act
+        verdict = caller_verdict(self.index, info)
+        if verdict is not None:
+            return verdict
+        return self._callers_act(info, handler), None
 
     def _handled(self, handler: cst.ExceptHandler, var: str) -> bool:
         """The handler re-raises, leaves the loop, closes, releases or uses the socket."""
@@ -188,6 +211,13 @@ class DisconnectAnalysis:
             if visit is not None:
                 visit(node)
         return bool(finder.sites) and all(finder.sites)
+
+
+def _returned_text(handler: cst.ExceptHandler) -> str | None:
+    for node in find(handler.body, cst.Return, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if node.value is not None:
+            return cst.Module([]).code_for_node(node.value)
+    return None
 
 
 def _describe(event: _Event) -> str:

@@ -132,6 +132,11 @@ class ClassInfo:
 
 
 class ModuleIndex:
+    # Project mode (engine/project.py) sets these for modules of a project: calls that
+    # this module cannot resolve are then resolved into the project's other modules.
+    project = None
+    module_name: str | None = None
+
     def __init__(self, module: cst.Module) -> None:
         self.module = module
         self.aliases: dict[str, str] = {}

@@ -17,7 +17,7 @@ import libcst as cst
 
 from ..settings import Settings
 from . import frameworks as fw
-from .calls import LocalTypes, Target, _unquote, bind_argument
+from .calls import LocalTypes, Target, _unquote, bind_argument, is_external
 from .cfg import ASSUME, CFG, NEXT, RETURN, STMT, TEST, Node
 from .flow import Dataflow
 from .walk import NESTED_SCOPES, find, walk
@@ -253,6 +253,10 @@ class WebSocketAnalysis:
 
     def summary(self, info: FunctionInfo, param: int, bindings: tuple = ()) -> Summary:
         """``bindings``: (parameter name, truthiness) of literal arguments at the call."""
+        if is_external(info):
+            from .facts import ws_summary
+
+            return ws_summary(self.index, info, param)
         key = (id(info.node), param, bindings)
         cached = self._summaries.get(key)
         if cached is not None:
@@ -424,7 +428,7 @@ class _EventExtractor:
         elif name in fw.NEUTRAL_CALLS:
             event.neutral = True
         else:
-            target = self.analysis.types(self.info).resolve(call)
+            target = self.analysis.types(self.info).resolve_any(call)
             if target is not None:
                 event.target = target
                 event.param = bind_argument(target, call, position, keyword)
@@ -450,7 +454,7 @@ class _EventExtractor:
             var = self._var(value)
             if var is None:
                 continue
-            target = self.analysis.types(self.info).resolve(func_call)
+            target = self.analysis.types(self.info).resolve_any(func_call)
             event = _Event("spawn", var, call, method=dotted(func_call.func) or "a task",
                            spawner=name)
             if target is not None:
@@ -472,6 +476,7 @@ class _EventExtractor:
                 continue
             target_fn = self.analysis.index.functions.get(dotted(dep.args[0].value) or "") if dep.args else None
             if target_fn is None:
+                out.extend(self._project_dependency(dep))
                 continue
             for i, dep_param in enumerate(parameters(target_fn.node)):
                 if dep_param.annotation is not None and self.analysis.is_websocket_annotation(
@@ -482,6 +487,23 @@ class _EventExtractor:
                         out.append(event)
                     break
         return out
+
+
+    def _project_dependency(self, dep: cst.Call) -> list[_Event]:
+        """A ``Depends(fn)`` whose ``fn`` is imported from another project module."""
+        index = self.analysis.index
+        name = dotted(dep.args[0].value) if dep.args else None
+        if index.project is None or not name:
+            return []
+        found = index.project.resolve_in(index.module_name, name)
+        if found is None or found[0] != "function":
+            return []
+        function = found[1]
+        param = index.project.websocket_parameter(function)
+        if param is None:
+            return []
+        return [_Event("pass", var, dep, method=function.name, target=Target(function, False),
+                       param=param) for var in self.names.values()]
 
 
 class _ArgsOf:
@@ -795,6 +817,8 @@ def _has_finally(function: cst.FunctionDef) -> bool:
 def _literal_bindings(target: Target, call: cst.Call, skip: int) -> tuple:
     """(parameter, truthiness) for each parameter bound to a literal at this call,
     or left at a literal default."""
+    if is_external(target.function):
+        return ()  # a project fact is one summary per parameter, whatever the arguments
     params = parameters(target.function.node)
     offset = 1 if target.bound else 0
     given: dict[str, cst.BaseExpression] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import libcst as cst
 
@@ -22,18 +22,29 @@ class Context:
     module: cst.Module
     filename: str
     settings: Settings
+    project: Any = None  # engine.project.Project in project mode, else None
     locator: Locator = field(init=False)
 
     def __post_init__(self) -> None:
         self.locator = Locator(self.module)
 
     @cached_property
+    def module_name(self) -> str | None:
+        return self.project.module_name(self.filename) if self.project is not None else None
+
+    @cached_property
     def index(self) -> ModuleIndex:
-        return ModuleIndex(self.module)
+        index = ModuleIndex(self.module)
+        if self.project is not None:
+            index.project, index.module_name = self.project, self.module_name
+        return index
 
     @cached_property
     def websockets(self) -> WebSocketAnalysis:
-        return WebSocketAnalysis(self.index, self.settings)
+        analysis = WebSocketAnalysis(self.index, self.settings)
+        if self.project is not None:
+            self.project.adopt(self.module_name, analysis)
+        return analysis
 
     def finding(self, code: str, node: cst.CSTNode, message: str, fix=None) -> "Pending":
         """A finding whose position is resolved later, for all findings of the file at once."""

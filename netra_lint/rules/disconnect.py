@@ -6,6 +6,7 @@ from typing import Iterator
 
 import libcst as cst
 
+from ..engine.cfg import ASSUME, CFG, RETURN, STMT
 from ..engine.disconnects import DisconnectAnalysis
 from ..engine.module import dotted
 from ..engine.walk import walk
@@ -35,6 +36,13 @@ def check_swallowed(ctx: Context) -> Iterator[Finding]:
                 message = (f"'{clause}' swallows the WebSocketDisconnect raised by {swallow.method} "
                            f"on '{v}', and the function goes on to use '{v}' (its next receive "
                            f"raises {then}); re-raise it or leave the loop")
+            elif swallow.culprit is not None:
+                culprit = swallow.culprit
+                value = f"the {swallow.value} returned here" if swallow.value else "the result"
+                then = " and receives again" if culprit.goes_on else ""
+                message = (f"'{clause}' swallows the WebSocketDisconnect raised by {swallow.method} "
+                           f"on '{v}', which the caller handed in: {culprit.where} ignores "
+                           f"{value}{then}; re-raise WebSocketDisconnect")
             else:
                 message = (f"'{clause}' swallows the WebSocketDisconnect raised by {swallow.method} "
                            f"on '{v}', which the caller handed in: the connection's owner never "
@@ -48,6 +56,8 @@ def check_liveness(ctx: Context) -> Iterator[Finding]:
         test = _CHECKED.get(type(node))
         if test is not None:
             finder.check_expression(getattr(node, test))
+    for info in ctx.index.all_functions:
+        finder.found.extend(_stored_checks(info))
     for comparison, var in finder.found:
         yield ctx.finding(
             "NL108", comparison,
@@ -102,3 +112,82 @@ class _LivenessChecks:
                     if owner and isinstance(other, cst.Attribute) and (op, other.attr.value) in _LIVE:
                         client_checks.append((node, owner))
         self.found.extend((c, o) for c, o in client_checks if o not in application)
+
+
+# -- a comparison stored in a local first (``connected = ws.client_state == ...``) ------------
+
+def _stored_checks(info) -> list[tuple[cst.Comparison, str]]:
+    """``is_connected = ws.client_state == WebSocketState.CONNECTED`` whose value decides
+    (``return is_connected``, ``if is_connected:``) on a path that never reads
+    ``ws.application_state``. ``hasattr(ws, "client_state")`` is always true for
+    Starlette's WebSocket, so a fallback behind its false branch is never reached."""
+    stored: list[tuple[cst.Assign, str, cst.Comparison, str]] = []
+    for node in walk(info.node.body, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(
+                node.targets[0].target, cst.Name):
+            finder = _LivenessChecks()
+            finder.check_expression(node.value)
+            for comparison, owner in finder.found:
+                stored.append((node, node.targets[0].target.value, comparison, owner))
+    if not stored:
+        return []
+    graph = CFG.of_function(info.node)
+    found = []
+    for assign, local, comparison, owner in stored:
+        start = next((n.index for n in graph.nodes if n.kind == STMT and n.cst is assign), None)
+        if start is not None and _decides_unchecked(graph, start, local, owner):
+            found.append((comparison, owner))
+    return found
+
+
+def _decides_unchecked(graph: CFG, start: int, local: str, owner: str) -> bool:
+    seen = {start}
+    stack = list(graph.nodes[start].succ)
+    while stack:
+        index = stack.pop()
+        if index in seen:
+            continue
+        seen.add(index)
+        node = graph.nodes[index]
+        if node.kind == ASSUME and not node.polarity and _is_hasattr_client_state(node.expr, owner):
+            continue  # always true for Starlette's WebSocket: this branch is never taken
+        if node.kind == ASSUME and _says_false(node.expr, node.polarity, local):
+            continue  # on this branch the stored check said "not connected"
+        expressions = node.expressions()
+        if node.kind == ASSUME:
+            expressions = [node.expr]
+        if any(_reads_application_state(e, owner) for e in expressions if e is not None):
+            continue
+        if node.kind == RETURN and any(_names(e, local) for e in expressions if e is not None):
+            return True
+        if node.kind == STMT and isinstance(node.cst, cst.Assign) and any(
+                isinstance(t.target, cst.Name) and t.target.value == local for t in node.cst.targets):
+            continue  # rebound: the stored comparison no longer decides
+        stack.extend(node.succ)
+    return False
+
+
+def _says_false(expr: cst.CSTNode | None, polarity: bool, local: str) -> bool:
+    """The branch of ``if local:`` / ``if not local:`` on which ``local`` is false."""
+    while isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        expr, polarity = expr.expression, not polarity
+    return isinstance(expr, cst.Name) and expr.value == local and not polarity
+
+
+def _names(expr: cst.CSTNode, name: str) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value == name
+    return any(isinstance(n, cst.Name) and n.value == name for n in walk(expr, (cst.Lambda,)))
+
+
+def _reads_application_state(expr: cst.CSTNode, owner: str) -> bool:
+    nodes = [expr, *walk(expr, (cst.Lambda,))]
+    return any(isinstance(n, cst.Attribute) and _state_read(n, "application_state") == owner
+               for n in nodes)
+
+
+def _is_hasattr_client_state(expr: cst.CSTNode | None, owner: str) -> bool:
+    return (isinstance(expr, cst.Call) and dotted(expr.func) == "hasattr" and len(expr.args) == 2
+            and dotted(expr.args[0].value) == owner
+            and isinstance(expr.args[1].value, cst.SimpleString)
+            and expr.args[1].value.evaluated_value == "client_state")
