@@ -227,6 +227,13 @@ def caller_verdict(index, info: FunctionInfo) -> tuple[bool, Culprit | None] | N
     module = index.module_name
     if project is None or module is None:
         return None
+    try:
+        return _verdict(project, module, info, index)
+    except (OSError, RecursionError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # the single-module answer stands
+
+
+def _verdict(project, module: str, info: FunctionInfo, index) -> tuple[bool, Culprit | None] | None:
     sites = _sites_of(project, module, module, info.qualname, info.name, index)
     if not sites:
         return None

@@ -89,10 +89,16 @@ class LocalTypes:
 
     # -- project mode ----------------------------------------------------------------
     def _in_project(self, call: cst.Call, local_cls: ClassInfo | None = None) -> Target | None:
+        if self.index.project is None or self.index.module_name is None:
+            return None
+        try:
+            return self._resolve_in_project(call, local_cls)
+        except (OSError, RecursionError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # an odd corner of another module: the call stays unknown
+
+    def _resolve_in_project(self, call: cst.Call, local_cls: ClassInfo | None) -> Target | None:
         project = self.index.project
         module = self.index.module_name
-        if project is None or module is None:
-            return None
         func = call.func
         name = dotted(func)
         if name and not (isinstance(func, cst.Attribute) and self._is_local(name.split(".")[0])):

@@ -697,6 +697,8 @@ class Project:
         self._in_progress.add(marker)
         try:
             value = compute()
+        except Exception:  # noqa: BLE001 - a callee we cannot analyse is unknown, not a crash
+            value = None
         finally:
             self._in_progress.discard(marker)
         entry.facts[key] = value
