@@ -198,6 +198,13 @@ WORKER_DIED = ("netra-lint could not analyse this file: the process analysing it
                "(out of memory or killed), twice")
 
 
+def _worker_died(config: Config, path: Path, display: str) -> list[Finding]:
+    if "NL001" in config.codes_for(path):
+        return [Finding(1, 0, "NL001", WORKER_DIED)]
+    warn(f"{display}: {WORKER_DIED.split(': ', 1)[1]}; not checked")
+    return []
+
+
 def _in_processes(function: Callable[[Any], Any], tasks: Sequence[Any], workers: int,
                   config: Config, progress: Progress) -> list[Any]:
     """``function`` of every task in worker processes, in task order. A worker that dies
@@ -296,8 +303,7 @@ def _run_checks(files: list[Path], config: Config, jobs: int, cache: Cache | Non
 
     for (path, display, _, digest), findings in zip(pending, computed):
         if findings is None:  # its worker died twice: say so, do not cache it
-            if "NL001" in config.codes_for(path):
-                results.append(Located(display, Finding(1, 0, "NL001", WORKER_DIED)))
+            results.extend(Located(display, f) for f in _worker_died(config, path, display))
             continue
         if cache is not None:
             cache.put(config.relative(path), digest, findings)
@@ -488,8 +494,7 @@ def fix(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     for (name, display, raw, _, _), outcome in zip(tasks, outcomes):
         path = Path(name)
         if outcome is None:  # its worker died twice
-            if "NL001" in config.codes_for(path):
-                remaining.append(Located(display, Finding(1, 0, "NL001", WORKER_DIED)))
+            remaining.extend(Located(display, f) for f in _worker_died(config, path, display))
             continue
         new, count, left, diff_text = outcome
         if new is None:
