@@ -51,8 +51,11 @@ class NetraLanguageServer(LanguageServer):
         # recursion limit while it works), off the event loop.
         self.analysis = ThreadPoolExecutor(1, thread_name_prefix="netra-lint-analysis")
 
+        self.event_loop: asyncio.AbstractEventLoop | None = None
+
     async def off_loop(self, function: Any, *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self.analysis, function, *args)
+        self.event_loop = asyncio.get_running_loop()
+        return await self.event_loop.run_in_executor(self.analysis, function, *args)
 
     # -- configuration -------------------------------------------------------------------
     def config_for(self, document: TextDocument) -> tuple[Config, Path | None]:
@@ -63,8 +66,11 @@ class NetraLanguageServer(LanguageServer):
             message = f"netra-lint: {exc}; using the default configuration"
             if message not in self.config_errors:  # say it once, not on every keystroke
                 self.config_errors.add(message)
-                self.window_show_message(
-                    types.ShowMessageParams(type=types.MessageType.Error, message=message))
+                params = types.ShowMessageParams(type=types.MessageType.Error, message=message)
+                if self.event_loop is not None:  # called on the analysis thread
+                    self.event_loop.call_soon_threadsafe(self.window_show_message, params)
+                else:
+                    self.window_show_message(params)
             config = Config()
         return config, path
 

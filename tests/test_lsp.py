@@ -220,3 +220,20 @@ async def test_requests_are_answered_while_a_large_file_is_analysed(client: Lang
     assert uri not in client.diagnostics  # answered before the analysis finished
     await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     assert [d.code for d in client.diagnostics[uri]].count("NL102") == 400
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_bad_configuration_is_one_message_and_defaults(client: LanguageClient) -> None:
+    """The configuration is read on the analysis thread; its error still reaches the
+    client (once) as a window/showMessage, and the file is checked with the defaults."""
+    project = client.root / "badconfig"  # type: ignore[attr-defined]
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.netra-lint]\nselect = "NL1"\n')
+    uri = (project / "app.py").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=BUGGY)))
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.code for d in client.diagnostics[uri]] == ["NL102"]
+    errors = [m.message for m in client.messages if "badconfig" in m.message
+              or "expected a list of strings" in m.message]
+    assert len(errors) == 1 and "bad value for 'select'" in errors[0]
