@@ -205,6 +205,10 @@ def _worker_died(config: Config, path: Path, display: str) -> list[Finding]:
     return []
 
 
+def _run_chunk(function: Callable[[Any], Any], tasks: list[Any]) -> list[Any]:
+    return [function(task) for task in tasks]
+
+
 def _in_processes(function: Callable[[Any], Any], tasks: Sequence[Any], workers: int,
                   config: Config, progress: Progress) -> list[Any]:
     """``function`` of every task in worker processes, in task order. A worker that dies
@@ -213,16 +217,22 @@ def _in_processes(function: Callable[[Any], Any], tasks: Sequence[Any], workers:
     that worker too gets None. Ctrl-C cancels what has not started."""
     results: list[Any] = [None] * len(tasks)
     finished = [False] * len(tasks)
+    # Chunks, as pool.map would send them (fewer round trips), small enough that a dead
+    # worker costs little to run again.
+    size = max(1, min(16, len(tasks) // (workers * 8)))
+    chunks = [range(start, min(start + size, len(tasks))) for start in range(0, len(tasks), size)]
     pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,))
     try:
-        futures = {pool.submit(function, task): index for index, task in enumerate(tasks)}
+        futures = {pool.submit(_run_chunk, function, [tasks[i] for i in chunk]): chunk
+                   for chunk in chunks}
         for future in as_completed(futures):
             try:
-                results[futures[future]] = future.result()
+                outcomes = future.result()
             except BrokenProcessPool:
                 continue
-            finished[futures[future]] = True
-            progress.advance()
+            for index, outcome in zip(futures[future], outcomes):
+                results[index], finished[index] = outcome, True
+            progress.advance(len(outcomes))
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
