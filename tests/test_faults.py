@@ -83,6 +83,21 @@ def _drop_root_powers() -> None:
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
 
 
+def _can_drop_root_powers() -> bool:
+    if not IS_ROOT:
+        return True  # permissions apply anyway
+    try:
+        subprocess.run([sys.executable, "-c", "pass"], preexec_fn=_drop_root_powers, check=True,
+                       timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
+needs_permissions = pytest.mark.skipif(
+    not _can_drop_root_powers(), reason="running as root without CAP_SETPCAP: permissions cannot apply")
+
+
 def run(*args: str, cwd: Path, unprivileged: bool = False, env: dict[str, str] | None = None,
         timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """``netra-lint ARGS`` in ``cwd``; ``unprivileged``: permissions apply even to root."""
@@ -163,6 +178,7 @@ def test_fix_keeps_another_users_ownership(tmp_path: Path) -> None:
     assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (NOBODY, NOBODY, 0o604)
 
 
+@needs_permissions
 def test_fix_writes_in_place_in_a_read_only_directory(tmp_path: Path) -> None:
     directory = tmp_path / "ro"
     path = write(directory / "app.py", NL102)
@@ -345,6 +361,7 @@ def test_a_worker_that_died_once_is_run_again(poisoned, tmp_path: Path) -> None:
 
 # -- unreadable files and directories -------------------------------------------------------
 
+@needs_permissions
 @pytest.mark.parametrize("args", [("check", "--no-cache"), ("check", "--no-cache", "--format", "json"),
                                   ("fix",)])
 def test_an_unreadable_file_is_nl001_and_the_rest_is_checked(tmp_path: Path, args) -> None:
@@ -363,6 +380,7 @@ def test_an_unreadable_file_is_nl001_and_the_rest_is_checked(tmp_path: Path, arg
         assert lines_with(proc.stdout, "a.py:8:11: NL101")
 
 
+@needs_permissions
 def test_an_unreadable_file_with_nl001_ignored_is_a_warning(tmp_path: Path) -> None:
     write(tmp_path / "a.py", NL101)
     secret = write(tmp_path / "secret.py", NL101)
@@ -374,6 +392,7 @@ def test_an_unreadable_file_with_nl001_ignored_is_a_warning(tmp_path: Path) -> N
         "netra-lint: warning: secret.py: cannot read it (Permission denied); not checked"]
 
 
+@needs_permissions
 @pytest.mark.parametrize("with_git", [False, True])
 def test_an_unreadable_directory_is_a_warning_and_the_rest_is_checked(tmp_path: Path,
                                                                       with_git: bool) -> None:
