@@ -135,7 +135,6 @@ class Config:
         findings = [f for f in findings if f.code in codes]
         return apply_noqa(findings, text)
 
-
     def oversize(self, size: int, path: Path | str | None) -> list[Finding] | None:
         """One NL001 (none when NL001 is not reported here) for a file over max-file-size;
         None when the file is small enough to analyse."""
