@@ -1,16 +1,19 @@
 """The ``netra-lint`` command: check, fix, rules, explain, lsp. Thin: it calls the same API
 as the flake8 plugin, with the same Settings, and the same ``# noqa`` handling.
 
-Exit codes: 0 clean, 1 findings, 2 a usage or configuration error (one line on stderr).
+Exit codes: 0 clean, 1 findings, 2 a usage or configuration error (one line on stderr),
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
@@ -50,9 +53,15 @@ class _Group(click.Group):
                 hint = f" (see '{exc.ctx.command_path} --help')"
             click.echo(f"netra-lint: error: {exc.format_message()}{hint}", err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except click.Abort as exc:
+            if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+                click.echo("netra-lint: interrupted", err=True)
+                sys.exit(130)  # 128 + SIGINT, as a shell reports it; 1 means "findings"
             click.echo("netra-lint: aborted", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("netra-lint: interrupted", err=True)
+            sys.exit(130)
         if standalone_mode:
             sys.exit(result if isinstance(result, int) else 0)
         return result
@@ -61,6 +70,10 @@ class _Group(click.Group):
 def fail(message: str) -> None:
     click.echo(f"netra-lint: error: {message}", err=True)
     raise SystemExit(2)
+
+
+def warn(message: str) -> None:
+    click.echo(f"netra-lint: warning: {message}", err=True)
 
 
 def _use_color(choice: str, stream: Any) -> bool:
@@ -153,13 +166,19 @@ def _load(config_file: str | None, isolated: bool, select: Sequence[str],
 
 
 def _collect(paths: Sequence[str], config: Config) -> list[Path]:
+    """The files to check; unreadable directories and excluded paths are one warning
+    line each on stderr, and the rest is checked."""
     from .config import ConfigError, collect_files
 
+    warnings: list[str] = []
     try:
-        return collect_files(paths or ["."], config)
+        files = collect_files(paths or ["."], config, warnings)
     except ConfigError as exc:
         fail(str(exc))
         raise  # pragma: no cover
+    for message in warnings:
+        warn(message)
+    return files
 
 
 # -- checking one file (runs in worker processes too) ---------------------------------------
@@ -170,6 +189,79 @@ _WORKER_CONFIG: Config | None = None
 def _init_worker(config: Config) -> None:
     global _WORKER_CONFIG
     _WORKER_CONFIG = config
+    # Ctrl-C reaches the whole process group: the parent handles it (exit 130); a worker
+    # that raised KeyboardInterrupt too would print its traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _unreadable(config: Config, path: Path, display: str, exc: OSError) -> list[Finding]:
+    """An unreadable file is NL001 (or, with NL001 not selected, a warning line); the
+    other files are still checked."""
+    reason = exc.strerror or str(exc)
+    if "NL001" in config.codes_for(path):
+        return [Finding(1, 0, "NL001", f"netra-lint could not analyse this file: cannot read it ({reason})")]
+    warn(f"{display}: cannot read it ({reason}); not checked")
+    return []
+
+
+WORKER_DIED = ("netra-lint could not analyse this file: the process analysing it died "
+               "(out of memory or killed), twice")
+
+
+def _worker_died(config: Config, path: Path, display: str) -> list[Finding]:
+    if "NL001" in config.codes_for(path):
+        return [Finding(1, 0, "NL001", WORKER_DIED)]
+    warn(f"{display}: {WORKER_DIED.split(': ', 1)[1]}; not checked")
+    return []
+
+
+def _run_chunk(function: Callable[[Any], Any], tasks: list[Any]) -> list[Any]:
+    return [function(task) for task in tasks]
+
+
+def _in_processes(function: Callable[[Any], Any], tasks: Sequence[Any], workers: int,
+                  config: Config, progress: Progress) -> list[Any]:
+    """``function`` of every task in worker processes, in task order. A worker that dies
+    (the OOM killer, a crash in a native library) breaks the pool: the tasks it left
+    unfinished run again one by one in a fresh single-worker pool, and a task that kills
+    that worker too gets None. Ctrl-C cancels what has not started."""
+    results: list[Any] = [None] * len(tasks)
+    finished = [False] * len(tasks)
+    # Chunks, as pool.map would send them (fewer round trips), small enough that a dead
+    # worker costs little to run again.
+    size = max(1, min(16, len(tasks) // (workers * 8)))
+    chunks = [range(start, min(start + size, len(tasks))) for start in range(0, len(tasks), size)]
+    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,))
+    try:
+        futures = {pool.submit(_run_chunk, function, [tasks[i] for i in chunk]): chunk
+                   for chunk in chunks}
+        for future in as_completed(futures):
+            try:
+                outcomes = future.result()
+            except BrokenProcessPool:
+                continue
+            for index, outcome in zip(futures[future], outcomes):
+                results[index], finished[index] = outcome, True
+            progress.advance(len(outcomes))
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    single: ProcessPoolExecutor | None = None
+    try:
+        for index in [i for i, done in enumerate(finished) if not done]:
+            if single is None:
+                single = ProcessPoolExecutor(1, initializer=_init_worker, initargs=(config,))
+            try:
+                results[index] = single.submit(function, tasks[index]).result()
+            except BrokenProcessPool:
+                single.shutdown(wait=False)
+                single = None
+            progress.advance()
+    finally:
+        if single is not None:
+            single.shutdown(wait=False, cancel_futures=True)
+    return results
 
 
 def _decode_error(config: Config, path: Path | None, exc: Exception) -> list[Finding]:
@@ -210,7 +302,9 @@ def _run_checks(files: list[Path], config: Config, jobs: int, cache: Cache | Non
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            fail(f"{display}: cannot read: {exc.strerror or exc}")
+            results.extend(Located(display, f) for f in _unreadable(config, path, display, exc))
+            progress.advance()
+            continue
         digest = content_hash(raw) + _project_signature(path, config)
         cached = cache.get(config.relative(path), digest) if cache else None
         if cached is not None:
@@ -222,9 +316,7 @@ def _run_checks(files: list[Path], config: Config, jobs: int, cache: Cache | Non
     workers = min(jobs or os.cpu_count() or 1, len(pending))
     tasks = [(path, display, raw) for path, display, raw, _ in pending]
     if workers > 1 and len(pending) >= PROCESS_THRESHOLD:
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,)) as pool:
-            outcomes = pool.map(_worker, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
-            computed = _collect_outcomes(outcomes, progress)
+        computed = _in_processes(_worker, tasks, workers, config, progress)
     else:
         computed = _collect_outcomes(
             (analyse_bytes(config, Path(path), display, raw) for path, display, raw in tasks), progress)
@@ -233,7 +325,10 @@ def _run_checks(files: list[Path], config: Config, jobs: int, cache: Cache | Non
         from .engine.project import forget_projects
 
         forget_projects()  # the workers recorded new dependencies: read them afresh
-    for (path, display, raw, digest), findings in zip(pending, computed):
+    for (path, display, _, digest), findings in zip(pending, computed):
+        if findings is None:  # its worker died twice: say so, do not cache it
+            results.extend(Located(display, f) for f in _worker_died(config, path, display))
+            continue
         if cache is not None:
             digest = digest[:64] + _project_signature(Path(path), config)
             cache.put(config.relative(path), digest, findings)
@@ -248,7 +343,8 @@ def _project_signature(path: Path, config: Config) -> str:
         return ""
     from .engine.project import deps_signature
 
-    return ":" + deps_signature(path, config.settings)
+    signature = deps_signature(path, config.settings)
+    return ":" + signature if signature else ""  # "": a file outside any project
 
 
 def _collect_outcomes(outcomes: Iterable[list[Finding]], progress: Progress) -> list[list[Finding]]:
@@ -351,53 +447,115 @@ def check(paths: tuple[str, ...], config_file: str | None, isolated: bool,
     raise SystemExit(1 if items and not exit_zero else 0)
 
 
+def fix_bytes(config: Config, path: Path, display: str, raw: bytes, unsafe: bool,
+              diff: bool) -> tuple[bytes | None, int, list[Finding], str]:
+    """Fix one file's bytes: (the new bytes or None when unchanged, how many fixes were
+    made, what is left (fixes kept only as ``True``), the unified diff when ``diff``).
+    Picklable both ways, so it runs in worker processes too."""
+    from .fixes import SourceFile, fix_text, unified_diff
+
+    try:
+        source = SourceFile.decode(path, raw)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return None, 0, _decode_error(config, path, exc), ""
+    oversize = config.oversize(len(raw), path)
+    if oversize is not None:
+        return None, 0, oversize, ""
+    result = fix_text(source.text, display, config.settings, config.codes_for(path), unsafe)
+    remaining = [Finding(f.line, f.col, f.code, f.message, True if f.fix is not None else None,
+                         f.fix_safe) for f in result.remaining]
+    if not result.changed:
+        return None, 0, remaining, ""
+    text = unified_diff(source.text, result.text, display) if diff else ""
+    return source.encode(result.text), len(result.fixed), remaining, text
+
+
+def _fix_worker(task: tuple[str, str, bytes, bool, bool]) -> tuple[bytes | None, int, list[Finding], str]:
+    path, display, raw, unsafe, diff = task
+    assert _WORKER_CONFIG is not None
+    return fix_bytes(_WORKER_CONFIG, Path(path), display, raw, unsafe, diff)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @_config_options
 @click.option("--diff", is_flag=True, help="Print a unified diff of the fixes; write nothing.")
 @click.option("--unsafe", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Worker processes (0: one per CPU; 1: no worker processes).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")
 def fix(paths: tuple[str, ...], config_file: str | None, isolated: bool,
         select: tuple[str, ...], ignore: tuple[str, ...], extend_exclude: tuple[str, ...],
-        diff: bool, unsafe: bool, color: str, quiet: bool) -> None:
+        diff: bool, unsafe: bool, jobs: int, color: str, quiet: bool) -> None:
     """Apply the automatic fixes in PATHS (default: the current directory).
 
     Only safe fixes unless --unsafe. A file is rewritten atomically, keeping its
     formatting, comments, encoding, line endings and permissions, and only when a fix
-    changes it. Then prints what is left to fix by hand. Exit code: 1 when findings
-    remain (with --diff: when there is a diff), else 0."""
-    from .fixes import SourceFile, fix_text, unified_diff, write_atomic
+    changes it; a file with other hard links, or in a directory that cannot be written,
+    is rewritten in place. A read-only file that a fix would change is not written: one
+    error line, exit code 2, the other files are fixed. Then prints what is left to fix
+    by hand. Exit code: 2 when a file could not be written, else 1 when findings remain
+    (with --diff: when there is a diff), else 0."""
+    from .fixes import ReadOnlyFile, write_fixed
 
     config = _load(config_file, isolated, select, ignore, extend_exclude)
     files = _collect(paths, config)
     colored = _use_color(color, sys.stdout)
     fixed_count = changed_files = 0
+    failed = False
     remaining: list[Located] = []
+    tasks: list[tuple[str, str, bytes, bool, bool]] = []
+    seen: set[tuple[int, int]] = set()  # one file reached through hard links or symlinks
     for path in files:
         display = display_path(path)
         try:
-            source = SourceFile.read(path)
-        except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
-            remaining.extend(Located(display, f) for f in _decode_error(config, path, exc))
-            continue
+            info = path.stat()
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            raw = path.read_bytes()
         except OSError as exc:
-            fail(f"{display}: cannot read: {exc.strerror or exc}")
-            raise  # pragma: no cover
-        result = fix_text(source.text, display, config.settings, config.codes_for(path), unsafe)
-        remaining.extend(Located(display, f) for f in result.remaining)
-        if not result.changed:
+            remaining.extend(Located(display, f) for f in _unreadable(config, path, display, exc))
             continue
-        fixed_count += len(result.fixed)
-        changed_files += 1
+        tasks.append((str(path), display, raw, unsafe, diff))
+
+    workers = min(jobs or os.cpu_count() or 1, len(tasks))
+    if workers > 1 and len(tasks) >= PROCESS_THRESHOLD:
+        outcomes = _in_processes(_fix_worker, tasks, workers, config, Progress(len(tasks), False))
+    else:
+        outcomes = [fix_bytes(config, Path(p), d, r, u, f) for p, d, r, u, f in tasks]
+
+    for (name, display, raw, _, _), outcome in zip(tasks, outcomes):
+        path = Path(name)
+        if outcome is None:  # its worker died twice
+            remaining.extend(Located(display, f) for f in _worker_died(config, path, display))
+            continue
+        new, count, left, diff_text = outcome
+        if new is None:
+            remaining.extend(Located(display, f) for f in left)
+            continue
         if diff:
-            click.echo(unified_diff(source.text, result.text, display), nl=False)
-        else:
-            try:
-                write_atomic(path, source.encode(result.text))
-            except OSError as exc:
-                fail(f"{display}: cannot write: {exc.strerror or exc}")
+            fixed_count += count
+            changed_files += 1
+            remaining.extend(Located(display, f) for f in left)
+            click.echo(diff_text, nl=False)
+            continue
+        try:
+            if path.read_bytes() != raw:  # edited since it was read: do not lose that edit
+                raise OSError(0, "the file changed while it was being fixed; run fix again")
+            write_fixed(path, new)
+        except OSError as exc:
+            reason = "read-only file, not fixed" if isinstance(exc, ReadOnlyFile) \
+                else f"cannot write: {exc.strerror or exc}"
+            click.echo(f"netra-lint: error: {display}: {reason}", err=True)
+            failed = True
+            remaining.extend(Located(display, f) for f in analyse_bytes(config, path, display, raw))
+            continue
+        fixed_count += count
+        changed_files += 1
+        remaining.extend(Located(display, f) for f in left)
     if diff:
         if not quiet:
             click.echo(f"{fixed_count} fix{'es' if fixed_count != 1 else ''} would be applied "
@@ -408,7 +566,7 @@ def fix(paths: tuple[str, ...], config_file: str | None, isolated: bool,
         click.echo(f"Fixed {fixed_count} finding{'s' if fixed_count != 1 else ''} in "
                    f"{changed_files} file{'s' if changed_files != 1 else ''}; "
                    f"{len(remaining)} remaining.", err=True)
-    raise SystemExit(1 if remaining else 0)
+    raise SystemExit(2 if failed else 1 if remaining else 0)
 
 
 @cli.command()

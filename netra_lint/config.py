@@ -38,6 +38,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".ruff_cache", ".netra-lint-cache", "__pypackages__", "site-packages",
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -78,6 +79,13 @@ class Config:
         default=(),
         metadata={"help": "More glob patterns to exclude, added to exclude."},
     )
+    max_file_size: int = field(
+        default=DEFAULT_MAX_FILE_SIZE,
+        metadata={"help": "Files larger than this many bytes are not analysed: the "
+                          "`netra-lint` command and the language server report one NL001 line "
+                          "for each instead (the analysis of a 5 MB module needs gigabytes of "
+                          "memory). 0: no limit."},
+    )
     settings: Settings = field(default_factory=Settings, metadata={"internal": True})
     root: Path = field(default_factory=Path.cwd, metadata={"internal": True})
     source: Path | None = field(default=None, metadata={"internal": True})
@@ -117,12 +125,31 @@ class Config:
         codes = self.codes_for(path)
         if not codes:
             return []
+        oversize = self.oversize(len(text.encode("utf-8", "surrogatepass")), path)
+        if oversize is not None:
+            return oversize
         filename = display or (str(path) if path is not None else "<stdin>")
         from .api import check_source  # libcst is imported only by what analyses
 
         findings = check_source(text, filename, self.settings, codes)
         findings = [f for f in findings if f.code in codes]
         return apply_noqa(findings, text)
+
+    def oversize(self, size: int, path: Path | str | None) -> list[Finding] | None:
+        """One NL001 (none when NL001 is not reported here) for a file over max-file-size;
+        None when the file is small enough to analyse."""
+        if not self.max_file_size or size <= self.max_file_size:
+            return None
+        if "NL001" not in self.codes_for(path):
+            return []
+        return [Finding(1, 0, "NL001", (
+            f"netra-lint could not analyse this file: it is {_megabytes(size)}, over the "
+            f"max-file-size of {_megabytes(self.max_file_size)} (raise max-file-size in "
+            f"[{TABLE}] to analyse it)"))]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _longest_prefix(code: str, prefixes: Iterable[str]) -> int:
@@ -159,8 +186,45 @@ def _as_str_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return parse_list(value)
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        if any(not v.strip() for v in value):
+            raise ValueError("expected a list of non-empty strings, got an empty string in "
+                             f"{list(value)!r}")
         return parse_list(value)
     raise ValueError("expected a list of strings")
+
+
+def _toml_type_error(name: str, value: Any) -> str | None:
+    """What is wrong with a raw TOML value for key ``name`` (None: the type fits).
+
+    TOML has real lists and strings: a list key given a string (``select = "NL1"``,
+    which would otherwise be read as a comma-separated list), a string key given an
+    empty string (``id-names = ""``, which would silently disable the rules that read
+    it), and list items that are empty are refused. flake8's options are strings by
+    nature and keep their comma-separated form."""
+    kind = CONFIG_TYPES.get(name) or SETTINGS_TYPES.get(name)
+    if kind in (tuple[str, ...], tuple[tuple[str, str], ...]):
+        wanted = "a list of strings" if kind == tuple[str, ...] \
+            else 'a list of "acquire:release" strings'
+        if isinstance(value, str):
+            return f"expected {wanted}, got the string {value!r} (write [{value!r}])"
+        if not isinstance(value, list):
+            return f"expected {wanted}, got {_toml_kind(value)}"
+        return None
+    if kind is str:
+        if not isinstance(value, str):
+            return f"expected a string, got {_toml_kind(value)}"
+        if not value.strip():
+            return "expected a non-empty string"
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        return f"expected an integer, got {_toml_kind(value)}"
+    if kind is bool and not isinstance(value, bool):
+        return f"expected true or false, got {_toml_kind(value)}"
+    return None
+
+
+def _toml_kind(value: Any) -> str:
+    return {str: "a string", list: "a list", dict: "a table", bool: "a boolean",
+            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
 
 
 def _as_pairs(value: Any) -> tuple[tuple[str, str], ...]:
@@ -186,6 +250,8 @@ def _as_str(value: Any) -> str:
         value = value[0]
     if not isinstance(value, str):
         raise ValueError("expected a string")
+    if not value.strip():
+        raise ValueError("expected a non-empty string")
     return value.strip()
 
 
@@ -207,6 +273,13 @@ def _as_int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ValueError("expected an integer") from None
+
+
+def _size(value: Any) -> int:
+    size = _as_int(value)
+    if size < 0:
+        raise ValueError("expected a number of bytes >= 0 (0: no limit)")
+    return size
 
 
 CONVERTERS: dict[Any, Any] = {
@@ -269,6 +342,12 @@ CONFIG_KEYS = {
     "per_file_ignores": _per_file_ignores,
     "exclude": _as_str_tuple,
     "extend_exclude": _as_str_tuple,
+    "max_file_size": _size,
+}
+# Their types, for the TOML type check (the Settings fields have theirs in SETTINGS_TYPES).
+CONFIG_TYPES: dict[str, Any] = {
+    "select": tuple[str, ...], "ignore": tuple[str, ...], "exclude": tuple[str, ...],
+    "extend_exclude": tuple[str, ...], "max_file_size": int,
 }
 
 
@@ -339,6 +418,9 @@ def config_from_table(table: dict[str, Any], path: Path | None) -> Config:
             close = difflib.get_close_matches(toml_key(name), known_keys(), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ConfigError(f"{where}: unknown key '{key}'{hint}")
+        problem = _toml_type_error(name, raw)
+        if problem is not None:
+            raise ConfigError(f"{where}: bad value for '{key}': {problem}")
         try:
             if name in CONFIG_KEYS:
                 config_values[name] = CONFIG_KEYS[name](raw)
@@ -426,9 +508,10 @@ def settings_from_flake8(options: Any) -> Settings:
 
 # -- which files a run checks -------------------------------------------------------------
 
-def _git_files(directory: Path) -> list[Path] | None:
+def _git_files(directory: Path, warnings: list[str] | None = None) -> list[Path] | None:
     """The files git does not ignore under ``directory`` (tracked or untracked), or None
-    when ``directory`` is not in a git work tree (or git is missing)."""
+    when ``directory`` is not in a git work tree (or git is missing). The directories git
+    could not open are added to ``warnings``."""
     try:
         proc = subprocess.run(
             ["git", "-C", str(directory), "ls-files", "-z", "--cached", "--others",
@@ -439,33 +522,66 @@ def _git_files(directory: Path) -> list[Path] | None:
         return None
     if proc.returncode != 0:
         return None
+    if warnings is not None:
+        for line in proc.stderr.decode("utf-8", "replace").splitlines():
+            match = _GIT_UNREADABLE.search(line)
+            if match:
+                warnings.append(f"{_display(directory / match.group(1))}: cannot read the "
+                                f"directory ({match.group(2)}); its files were not checked")
     names = [n for n in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
     return [directory / name for name in dict.fromkeys(names)]
 
 
-def _walk(directory: Path, config: Config) -> Iterable[Path]:
-    for dirpath, dirnames, filenames in os.walk(directory):
+_GIT_UNREADABLE = re.compile(r"could not open directory '(.*?)/?': (.*)$")
+
+
+def _git_ignores(path: Path) -> bool:
+    """Whether git ignores ``path`` (a directory inside a work tree)."""
+    try:
+        proc = subprocess.run(["git", "-C", str(path), "check-ignore", "-q", "--", "."],
+                              capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
+
+
+def _walk(directory: Path, config: Config, warnings: list[str] | None = None) -> Iterable[Path]:
+    def unreadable(error: OSError) -> None:
+        if warnings is not None:
+            warnings.append(f"{_display(Path(error.filename or directory))}: cannot read the "
+                            f"directory ({error.strerror or error}); its files were not checked")
+
+    for dirpath, dirnames, filenames in os.walk(directory, onerror=unreadable):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not config.is_excluded(here / d))
         for name in sorted(filenames):
             yield here / name
 
 
-def collect_files(paths: Sequence[str | Path], config: Config) -> list[Path]:
+def collect_files(paths: Sequence[str | Path], config: Config,
+                  warnings: list[str] | None = None) -> list[Path]:
     """The Python files to check: files given explicitly (unless excluded), and the files
-    under given directories that git does not ignore and exclude does not match."""
+    under given directories that git does not ignore and exclude does not match. A
+    directory given explicitly that git ignores is walked (it was asked for). Directories
+    that cannot be read, and explicit paths that exclude removes, are added to
+    ``warnings`` (one line each)."""
     found: dict[str, Path] = {}
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise ConfigError(f"{raw}: no such file or directory")
         if path.is_file():
-            if not config.is_excluded(path):
+            if not config.is_excluded(path):  # (pre-commit passes excluded files: no warning)
                 found.setdefault(os.path.normpath(path), path)
             continue
-        candidates = _git_files(path)
+        if config.is_excluded(path) and warnings is not None:
+            warnings.append(f"{raw}: not checked: the exclude setting matches it")
+            continue
+        candidates = _git_files(path, warnings)
+        if candidates is not None and not candidates and _git_ignores(path):
+            candidates = None  # ignored by git, but named explicitly: check it
         if candidates is None:
-            candidates = list(_walk(path, config))
+            candidates = list(_walk(path, config, warnings))
         for candidate in candidates:
             if candidate.suffix in PYTHON_SUFFIXES and not config.is_excluded(candidate) \
                     and candidate.is_file():
@@ -510,6 +626,7 @@ def reference_markdown() -> str:
         "select": "list of codes", "ignore": "list of codes",
         "per_file_ignores": "table of pattern = list of codes",
         "exclude": "list of glob patterns", "extend_exclude": "list of glob patterns",
+        "max_file_size": "integer (bytes)",
     }
     lines += ["### Selecting files and codes", ""]
     for f in config_fields():

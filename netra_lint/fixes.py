@@ -168,19 +168,74 @@ class SourceFile:
         return text.encode(self.encoding)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and rename it over ``path``,
-    keeping the file's permission bits. A symlink is followed and its target replaced."""
+class ReadOnlyFile(OSError):
+    """The file has no write permission: ``fix`` refuses it and leaves it as it is."""
+
+
+def check_writable(path: Path) -> os.stat_result:
+    """The file's stat; ReadOnlyFile when it is read-only (no write bit at all, or not
+    writable by this user). Root can write a 0444 file, but a file nobody may write is
+    a file its owner meant to keep: netra-lint does not rewrite it either."""
+    target = os.path.realpath(path)
+    info = os.stat(target)
+    if not stat.S_IMODE(info.st_mode) & 0o222 or not os.access(target, os.W_OK):
+        raise ReadOnlyFile(13, "read-only file, not rewritten")
+    return info
+
+
+def write_fixed(path: Path, data: bytes) -> str:
+    """Write a fixed file. Returns how: ``"atomic"`` or ``"in place"``.
+
+    Read-only files raise ReadOnlyFile and are not touched. An ordinary file (one link,
+    owned by this user or chown-able back to its owner, in a writable directory) is
+    replaced atomically (``write_atomic``), so a kill at any moment leaves either the
+    old or the new bytes. A file with other hard links, in a directory this user cannot
+    write, or owned by someone whose ownership the rename would lose, is rewritten in
+    place (same inode: the links, owner, group, mode, ACLs and extended attributes stay);
+    that write is one ``pwrite`` of the whole text followed by a truncate, not atomic
+    against a kill in between."""
+    info = check_writable(path)
     target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
+    directory_writable = os.access(target.parent, os.W_OK | os.X_OK)
+    can_keep_owner = os.geteuid() == 0 or (
+        info.st_uid == os.geteuid() and (info.st_gid == os.getegid() or info.st_gid in os.getgroups()))
+    if info.st_nlink == 1 and directory_writable and can_keep_owner:
+        write_atomic(target, data, info)
+        return "atomic"
+    write_in_place(target, data)
+    return "in place"
+
+
+def write_in_place(path: Path, data: bytes) -> None:
+    """Overwrite the file's bytes through its own inode."""
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        written = 0
+        while written < len(data):
+            written += os.pwrite(fd, data[written:], written)
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes, info: os.stat_result | None = None) -> None:
+    """Write via a temporary file in the same directory and rename it over ``path``,
+    keeping the file's permission bits, owner and group. A symlink is followed and its
+    target replaced."""
+    target = Path(os.path.realpath(path))
+    info = info or target.stat()
+    mode = stat.S_IMODE(info.st_mode)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                          suffix=".netra-lint.tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
+            if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                os.fchown(stream.fileno(), info.st_uid, info.st_gid)
+            os.fchmod(stream.fileno(), mode)
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         try:

@@ -4,6 +4,12 @@ Diagnostics are published on open, change (after a short pause in typing) and sa
 the configuration that ``netra-lint check`` would use for the file (the nearest
 pyproject.toml with ``[tool.netra-lint]``), ``# noqa`` included. Safe fixes are offered as
 ``quickfix`` code actions, and all of a file's safe fixes as ``source.fixAll.netra-lint``.
+
+The analysis runs on one worker thread, never on the event loop: the server keeps reading
+messages, answering requests and taking document changes while a large file is analysed.
+A result for a version of the document that has changed meanwhile is dropped (the
+newer version's analysis is already scheduled). Diagnostic ranges are computed from one
+split of the document into lines, however many findings it has.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -40,6 +47,15 @@ class NetraLanguageServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.config_errors: set[str] = set()
+        # One thread: analyses run one at a time (the engine adjusts the interpreter's
+        # recursion limit while it works), off the event loop.
+        self.analysis = ThreadPoolExecutor(1, thread_name_prefix="netra-lint-analysis")
+
+        self.event_loop: asyncio.AbstractEventLoop | None = None
+
+    async def off_loop(self, function: Any, *args: Any) -> Any:
+        self.event_loop = asyncio.get_running_loop()
+        return await self.event_loop.run_in_executor(self.analysis, function, *args)
 
     # -- configuration -------------------------------------------------------------------
     def config_for(self, document: TextDocument) -> tuple[Config, Path | None]:
@@ -50,8 +66,11 @@ class NetraLanguageServer(LanguageServer):
             message = f"netra-lint: {exc}; using the default configuration"
             if message not in self.config_errors:  # say it once, not on every keystroke
                 self.config_errors.add(message)
-                self.window_show_message(
-                    types.ShowMessageParams(type=types.MessageType.Error, message=message))
+                params = types.ShowMessageParams(type=types.MessageType.Error, message=message)
+                if self.event_loop is not None:  # called on the analysis thread
+                    self.event_loop.call_soon_threadsafe(self.window_show_message, params)
+                else:
+                    self.window_show_message(params)
             config = Config()
         return config, path
 
@@ -62,20 +81,26 @@ class NetraLanguageServer(LanguageServer):
             return config, path, []
         return config, path, config.check(document.source, path, document.path or document.uri)
 
-    def publish(self, uri: str) -> None:
+    async def publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
         document = self.workspace.get_text_document(uri)
-        _, _, findings = self.findings(document)
+        version, source = document.version, document.source
+        findings = await self.off_loop(self.findings, document)
+        current = self.workspace.text_documents.get(uri)
+        if current is None or current.version != version or current.source != source:
+            return  # changed or closed meanwhile: the newer version is published instead
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=document.version,
-            diagnostics=[diagnostic(document, f) for f in findings]))
+            uri=uri, version=version, diagnostics=diagnostics(document, findings[2])))
+
+    def publish_soon(self, uri: str) -> None:
+        asyncio.ensure_future(self.publish(uri))
 
     def publish_later(self, uri: str) -> None:
         previous = self.pending.pop(uri, None)
         if previous is not None:
             previous.cancel()
         loop = asyncio.get_running_loop()
-        self.pending[uri] = loop.call_later(CHANGE_DELAY, self.publish, uri)
+        self.pending[uri] = loop.call_later(CHANGE_DELAY, self.publish_soon, uri)
 
 
 def _span(line: str, col: int) -> int:
@@ -92,20 +117,31 @@ def _span(line: str, col: int) -> int:
     return max(end, col + 1) if line else col
 
 
-def finding_range(document: TextDocument, finding: Finding) -> types.Range:
-    lines = document.lines
+def finding_range(document: TextDocument, finding: Finding,
+                  lines: Sequence[str] | None = None) -> types.Range:
+    """The range a diagnostic underlines, in the client's units. ``lines``: the document
+    split once by the caller (``document.lines`` splits the whole text on every call)."""
+    if lines is None:
+        lines = document.lines
     line_number = min(max(finding.line - 1, 0), max(len(lines) - 1, 0))
     text = lines[line_number].rstrip("\r\n") if lines else ""
     start = min(finding.col, len(text))
     end = min(_span(text, start), len(text)) if text else start
-    return document.range_to_client_units(ServerTextRange(
+    return document.position_codec.range_to_client_units(lines, ServerTextRange(
         ServerTextPosition(line_number, start), ServerTextPosition(line_number, end)))
 
 
-def diagnostic(document: TextDocument, finding: Finding) -> types.Diagnostic:
+def diagnostics(document: TextDocument, findings: Sequence[Finding]) -> list[types.Diagnostic]:
+    """Every finding's diagnostic, from one split of the document into lines."""
+    lines = document.lines if findings else ()
+    return [diagnostic(document, f, lines) for f in findings]
+
+
+def diagnostic(document: TextDocument, finding: Finding,
+               lines: Sequence[str] | None = None) -> types.Diagnostic:
     rule = RULES.get(finding.code)
     return types.Diagnostic(
-        range=finding_range(document, finding),
+        range=finding_range(document, finding, lines),
         message=finding.message,
         severity=types.DiagnosticSeverity.Warning,
         code=finding.code,
@@ -184,7 +220,7 @@ def create_server() -> NetraLanguageServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: NetraLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.publish(params.text_document.uri)
+        ls.publish_soon(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: NetraLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -197,7 +233,7 @@ def create_server() -> NetraLanguageServer:
         from .engine.project import forget_projects
 
         forget_projects()
-        ls.publish(params.text_document.uri)
+        ls.publish_soon(params.text_document.uri)
         for uri in list(ls.workspace.text_documents):
             if uri != params.text_document.uri:
                 ls.publish_later(uri)
@@ -215,8 +251,8 @@ def create_server() -> NetraLanguageServer:
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL],
                                 resolve_provider=False),
     )
-    def code_action(ls: NetraLanguageServer, params: types.CodeActionParams):
-        return code_actions(ls, params)
+    async def code_action(ls: NetraLanguageServer, params: types.CodeActionParams):
+        return await ls.off_loop(code_actions, ls, params)
 
     return server
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Callable, Sequence
+from urllib.parse import quote
 
 import click
 
@@ -137,10 +138,11 @@ def _sarif_rule(code: str) -> dict:
 
 
 def _artifact(path: str) -> dict:
-    posix = Path(path).as_posix()
+    """A relative path is a percent-encoded URI reference (RFC 3986: ``my dir/ü.py`` is
+    ``my%20dir/%C3%BC.py``) against ``%SRCROOT%``; an absolute one a ``file:`` URI."""
     if Path(path).is_absolute():
         return {"uri": Path(path).as_uri()}
-    return {"uri": posix, "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(Path(path).as_posix(), safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
 def sarif_document(items: Sequence[Located]) -> dict:

@@ -169,3 +169,71 @@ def test_edits_and_kinds_use_client_units() -> None:
     assert (span.start.character, span.end.character) == (10, 10 + len("websocket.accept()"))
     assert _wanted("source.fixAll.netra-lint", ["source.fixAll"]) and _wanted("quickfix", None)
     assert not _wanted("quickfix", ["source"]) and _wanted("source.fixAll.netra-lint", ["source"])
+
+
+def test_ranges_split_the_document_once() -> None:
+    """Diagnostics for many findings split the document into lines once, not once per
+    finding (which was quadratic: 37 s for the first diagnostics of a 1 MB file)."""
+    from pygls.workspace import TextDocument
+
+    from netra_lint.finding import Finding
+    from netra_lint.lsp import diagnostics
+
+    text = "".join(f'x{i} = "😀"; websocket.accept()\n' for i in range(300))
+    document = TextDocument("file:///x.py", text)
+    findings = [Finding(i + 1, 9 + len(str(i)), "NL102", "m") for i in range(300)]
+    splits = 0
+    original = TextDocument.lines
+
+    class Counting(TextDocument):
+        @property
+        def lines(self):  # type: ignore[override]
+            nonlocal splits
+            splits += 1
+            return original.fget(self)
+
+    document.__class__ = Counting
+    result = diagnostics(document, findings)
+    assert splits == 1
+    # the emoji is two UTF-16 units: the accept call starts one unit later than its code point
+    assert [(d.range.start.line, d.range.start.character) for d in result[:2]] == [(0, 11), (1, 11)]
+    assert (result[-1].range.start.character, result[-1].range.end.character) == (13, 13 + 18)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_requests_are_answered_while_a_large_file_is_analysed(client: LanguageClient) -> None:
+    """The analysis runs off the event loop: a request sent right after opening a large
+    file is answered before that file's diagnostics arrive."""
+    handler = BUGGY.split("\n\n\n", 1)[1]
+    text = BUGGY.split("\n\n\n", 1)[0] + "\n\n\n" + "".join(
+        handler.replace("/ws", f"/ws{i}").replace("def chat", f"def chat_{i}") + "\n\n"
+        for i in range(400))
+    path = client.root / "large.py"  # type: ignore[attr-defined]
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+    # hover is no feature of this server: the loop answers it at once (MethodNotFound)
+    with pytest.raises(Exception):
+        await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=0, character=0)))
+    assert uri not in client.diagnostics  # answered before the analysis finished
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.code for d in client.diagnostics[uri]].count("NL102") == 400
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_bad_configuration_is_one_message_and_defaults(client: LanguageClient) -> None:
+    """The configuration is read on the analysis thread; its error still reaches the
+    client (once) as a window/showMessage, and the file is checked with the defaults."""
+    project = client.root / "badconfig"  # type: ignore[attr-defined]
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.netra-lint]\nselect = "NL1"\n')
+    uri = (project / "app.py").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=BUGGY)))
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    assert [d.code for d in client.diagnostics[uri]] == ["NL102"]
+    errors = [m.message for m in client.messages if "badconfig" in m.message
+              or "expected a list of strings" in m.message]
+    assert len(errors) == 1 and "bad value for 'select'" in errors[0]
