@@ -25,6 +25,7 @@ from .codes import RULES
 from .config import Config, ConfigError, load_config
 from .finding import Finding
 from .fixes import fix_text, fix_title, is_fixable
+from .report import rule_url, severity_of
 
 SOURCE = "netra-lint"
 FIX_ALL = "source.fixAll.netra-lint"
@@ -65,10 +66,10 @@ class NetraLanguageServer(LanguageServer):
     def publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
         document = self.workspace.get_text_document(uri)
-        _, _, findings = self.findings(document)
+        config, _, findings = self.findings(document)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=document.version,
-            diagnostics=[diagnostic(document, f) for f in findings]))
+            diagnostics=[diagnostic(document, f, config.severity) for f in findings]))
 
     def publish_later(self, uri: str) -> None:
         previous = self.pending.pop(uri, None)
@@ -102,13 +103,16 @@ def finding_range(document: TextDocument, finding: Finding) -> types.Range:
         ServerTextPosition(line_number, start), ServerTextPosition(line_number, end)))
 
 
-def diagnostic(document: TextDocument, finding: Finding) -> types.Diagnostic:
+def diagnostic(document: TextDocument, finding: Finding,
+               severity: Sequence[tuple[str, str]] = ()) -> types.Diagnostic:
     rule = RULES.get(finding.code)
+    level = severity_of(finding.code, severity)
     return types.Diagnostic(
         range=finding_range(document, finding),
         message=finding.message,
-        severity=types.DiagnosticSeverity.Warning,
+        severity=types.DiagnosticSeverity.Error if level == "error" else types.DiagnosticSeverity.Warning,
         code=finding.code,
+        code_description=types.CodeDescription(href=rule_url(finding.code)),
         source=SOURCE,
         data={"fixable": is_fixable(finding), "name": rule.name if rule else finding.code},
     )
