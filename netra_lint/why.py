@@ -75,7 +75,8 @@ CAUSES: tuple[Cause, ...] = (
         "on a connection that is already closed. Under uvicorn a disconnect closes the "
         "connection, so an error reply or a close() in the except WebSocketDisconnect "
         "handler or in a finally after the loop ended on a disconnect raises this (NL106); "
-        "a send after the code's own close() does too (NL104).",
+        "a send after the code's own close() does too (NL104). A loop that swallows the "
+        "disconnect (NL107) reaches such a send on its next turn.",
     ),
     Cause(
         "Expected ASGI message 'websocket.accept', 'websocket.close', or "
@@ -85,9 +86,9 @@ CAUSES: tuple[Cause, ...] = (
         (r"expected asgi message websocket\.accept",),
         ("NL101", "NL102", "NL103"),
         "The server raises it when the first message the application sends is not the "
-        "accept: a send before 'await ws.accept()' on some path (NL101), an accept() whose "
-        "coroutine was never awaited so it never ran (NL102), or a task that sends before "
-        "the handler's accept completed (NL103).",
+        "accept. That is a send before 'await ws.accept()' on some path (NL101), an "
+        "accept() whose coroutine was never awaited so it never ran (NL102), or a task that "
+        "sends before the handler's accept completed (NL103).",
     ),
     Cause(
         "Expected ASGI message 'websocket.send' or 'websocket.close', but got "
@@ -95,45 +96,46 @@ CAUSES: tuple[Cause, ...] = (
         "uvicorn (websockets and wsproto protocols) and Starlette",
         (r"expected asgi message websocket\.send or websocket\.close,? but got websocket\.accept",),
         ("NL105",),
-        "Raised by the second accept of one connection: a path on which accept is reached "
-        "twice, typically a helper or dependency that accepts and a handler that accepts "
-        "again (NL105).",
+        "The server raises it when one connection is accepted twice. Accept is reached "
+        "twice on some path, typically a helper or dependency that accepts and a handler "
+        "that accepts again (NL105).",
     ),
     Cause(
         "Socket has not been accepted, so cannot send over it",
         "Daphne (Django Channels' server)",
         (r"socket has not been accepted,? so cannot send over it",),
         ("NL101", "NL103", "NL102"),
-        "Daphne raises it when a consumer sends before the handshake was accepted: a send "
-        "in connect() before 'await self.accept()' (NL101), a task started before the "
-        "accept (NL103), or an accept that was not awaited in an async consumer (NL102).",
+        "Daphne raises it when a consumer sends before the handshake was accepted. That is "
+        "a send in connect() before 'await self.accept()' (NL101), a task started before "
+        "the accept (NL103), or an accept that was not awaited in an async consumer (NL102).",
     ),
     Cause(
         "Call .prepare() first",
         "aiohttp (WebSocketResponse)",
         (r"call \.?prepare\(?\)? first",),
         ("NL101", "NL103"),
-        "aiohttp raises it when a WebSocketResponse is sent to or received from before "
-        "'await ws.prepare(request)', which is aiohttp's accept: a use before the handshake "
-        "on some path (NL101), or a task handed the response before prepare completed "
-        "(NL103).",
+        "aiohttp raises it when a WebSocketResponse is used before "
+        "'await ws.prepare(request)', which is aiohttp's accept. That is a use before the "
+        "handshake on some path (NL101), or a task handed the response before prepare "
+        "completed (NL103).",
     ),
     Cause(
         "Cannot write to closing transport",
         "aiohttp (ConnectionResetError, ClientConnectionResetError)",
         (r"cannot write to closing transport",),
         ("NL106", "NL104", "NL107"),
-        "aiohttp raises it on a send whose connection is already closing: an error reply "
-        "after the client went away (NL106), a send after the code's own close() (NL104), "
-        "or a loop that swallowed the earlier failure and sends again (NL107).",
+        "aiohttp raises it on a send whose connection is already closing. That is an error "
+        "reply after the client went away (NL106), a send after the code's own close() "
+        "(NL104), or a loop that swallowed the earlier failure and sends again (NL107).",
     ),
     Cause(
         "websocket connection is closing.",
         "aiohttp (warning from aiohttp.websocket)",
         (r"websocket connection is closing",),
         ("NL107",),
-        "aiohttp logs it when the code keeps calling receive() on a closed WebSocketResponse: "
-        "a loop that swallows the close or the error it raises keeps receiving (NL107).",
+        "aiohttp logs it when the code keeps calling receive() on a closed "
+        "WebSocketResponse. A loop that swallows the close, or the error it raises, keeps "
+        "receiving (NL107).",
     ),
     Cause(
         "connection is disconnected",
@@ -182,18 +184,18 @@ CAUSES: tuple[Cause, ...] = (
         "the incident's application (two-phase initialisation)",
         (r"not (been )?initiali[sz]ed",),
         ("NL501",),
-        "A manager that starts as None (or must have initialize() called) is used on a path "
-        "where its init has not run, for example a health check that runs before or "
-        "without the start-up hook (NL501).",
+        "A manager that starts as None, or must have initialize() called, is used on a "
+        "path where its init has not run (NL501). A health check or a request that runs "
+        "before, or without, the start-up hook then fails with this line.",
     ),
     Cause(
         "No JWT in WebSocket headers or subprotocols",
         "the incident's application (WebSocket authentication)",
         (r"no jwt in websocket headers or subprotocols", r"no (jwt|token) in .*subprotocol"),
         ("NL401",),
-        "Browsers carry the JWT in Sec-WebSocket-Protocol; the server read it from the offer "
-        "but accepted without selecting a subprotocol (NL401), so the browser dropped the "
-        "connection, and its retries without a usable offer are rejected with this line.",
+        "Browsers carry the JWT in Sec-WebSocket-Protocol. The server read it from the "
+        "offer but accepted without selecting a subprotocol (NL401), so the browser dropped "
+        "the connection; its retries without a usable offer are rejected with this line.",
     ),
 )
 
