@@ -129,13 +129,14 @@ CAUSES: tuple[Cause, ...] = (
         "(NL104), or a loop that swallowed the earlier failure and sends again (NL107).",
     ),
     Cause(
-        "websocket connection is closing.",
-        "aiohttp (warning from aiohttp.websocket)",
-        (r"websocket connection is closing",),
+        "WebSocket connection is closed.",
+        "aiohttp (RuntimeError from WebSocketResponse.receive; older versions log "
+        "\"websocket connection is closing.\")",
+        (r"websocket connection is closed", r"websocket connection is closing"),
         ("NL107",),
-        "aiohttp logs it when the code keeps calling receive() on a closed "
-        "WebSocketResponse. A loop that swallows the close, or the error it raises, keeps "
-        "receiving (NL107).",
+        "aiohttp raises it when the code keeps calling receive() on a closed "
+        "WebSocketResponse after it returned the CLOSED message several times. A loop that "
+        "swallows the close, or the error it raises, keeps receiving (NL107).",
     ),
     Cause(
         "connection is disconnected",

@@ -368,6 +368,7 @@ EXPECTED = {
     "Call .prepare() first": ["NL101"],
     "Cannot write to closing transport": ["NL106"],
     "connection is disconnected": ["NL107"],
+    "RuntimeError: WebSocket connection is closed.": ["NL107"],
     "Expected ASGI message 'websocket.send' or 'websocket.close', but got 'websocket.accept'.": ["NL105"],
 }
 
