@@ -58,11 +58,11 @@ CAUSES: tuple[Cause, ...] = (
         'Cannot call "receive" once a disconnect message has been received.',
         "Starlette / FastAPI (WebSocketDisconnected, a RuntimeError)",
         (r"cannot call receive once a disconnect message has been received",),
-        ("NL107", "NL104"),
-        "Starlette raises it when the code receives again after a receive returned the "
-        "client's disconnect. The usual cause is an except clause that swallows the "
-        "WebSocketDisconnect inside the receive loop, so the loop turns once more (NL107); "
-        "a receive after the code's own close() is the other (NL104).",
+        ("NL107",),
+        "Starlette raises it when the code receives again after a receive returned, or "
+        "raised, the client's disconnect. An except clause that swallows that "
+        "WebSocketDisconnect inside the receive loop lets the loop turn once more and "
+        "receive on the dead socket (NL107).",
     ),
     Cause(
         "Unexpected ASGI message 'websocket.send', after sending 'websocket.close' or "
