@@ -33,7 +33,7 @@ CAUSES: tuple[Cause, ...] = (
         'WebSocket is not connected. Need to call "accept" first.',
         "Starlette / FastAPI (WebSocketDisconnected, a RuntimeError)",
         (r"need to call accept first", r"websocket is not connected"),
-        ("NL107", "NL108", "NL101", "NL103"),
+        ("NL107", "NL108", "NL101", "NL103", "NL104"),
         "Starlette raises it when a receive runs while the application side of the socket is "
         "not CONNECTED. When the connection had been working, this is not an accept race: a "
         "send failed because the client was gone, Starlette set application_state to "
@@ -41,7 +41,7 @@ CAUSES: tuple[Cause, ...] = (
         "guard that reads only client_state let the loop go on (NL108), and the next receive "
         "raised this. Only when it happens on the first message is it a receive before "
         "'await ws.accept()' (NL101) or a task handed the socket before the accept completed "
-        "(NL103).",
+        "(NL103); a receive after the code's own close() raises it too (NL104).",
     ),
     Cause(
         'Cannot call "send" once a close message has been sent.',
