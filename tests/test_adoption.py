@@ -557,3 +557,92 @@ def test_explain_uses_a_pager_only_on_a_terminal(tmp_path: Path) -> None:
     assert proc.wait(timeout=120) == 0
     os.close(leader)
     assert b"PAGED:# NL107: swallowed-disconnect" in output
+
+
+# The table's Starlette texts are what Starlette really raises for each bug's shape.
+
+async def _accept_twice(ws):
+    await ws.accept()
+    await ws.accept()
+
+
+async def _send_before_accept(ws):
+    ws.accept()  # NL102: the coroutine is dropped
+    await ws.send_text("hi")
+
+
+async def _receive_after_close(ws):
+    await ws.accept()
+    await ws.close()
+    await ws.receive_text()
+
+
+async def _send_after_close(ws):
+    await ws.accept()
+    await ws.close()
+    await ws.send_text("bye")
+
+
+async def _receive_before_accept(ws):
+    await ws.receive_text()
+
+
+async def _swallowed_disconnect(ws):
+    from starlette.websockets import WebSocketDisconnect
+
+    await ws.accept()
+    for _ in range(2):
+        try:
+            await ws.receive_text()
+        except WebSocketDisconnect:
+            pass  # NL107: the loop goes on
+
+
+async def _swallowed_send_failure(ws):  # the incident
+    await ws.accept()
+    ws.fail_sends = True
+    try:
+        await ws.send_json({"chunk": 1})
+    except Exception:
+        pass  # NL107: the owner never learns the client is gone
+    await ws.receive_text()
+
+
+@pytest.mark.filterwarnings("ignore:coroutine 'WebSocket.accept' was never awaited")
+@pytest.mark.parametrize("handler, code", [
+    (_accept_twice, "NL105"), (_send_before_accept, "NL102"), (_receive_after_close, "NL104"),
+    (_send_after_close, "NL104"), (_receive_before_accept, "NL101"),
+    (_swallowed_disconnect, "NL107"), (_swallowed_send_failure, "NL107"),
+])
+def test_why_explains_what_starlette_really_raises(handler, code: str) -> None:
+    import asyncio
+
+    from starlette.websockets import WebSocket
+
+    incoming = [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": 1001}]
+
+    async def receive():
+        return incoming.pop(0) if incoming else {"type": "websocket.disconnect", "code": 1001}
+
+    sockets = []
+
+    async def send(message):
+        if getattr(sockets[0], "fail_sends", False):
+            raise OSError("the client is gone")  # what uvicorn raises on a dead connection
+
+    async def run() -> BaseException:
+        ws = WebSocket({"type": "websocket", "path": "/", "headers": []}, receive, send)
+        sockets.append(ws)
+        try:
+            await handler(ws)
+        except Exception as exc:  # what the server would log
+            return exc
+        raise AssertionError("the shape did not fail")
+
+    error = asyncio.run(run())
+    logged = f"{type(error).__module__}.{type(error).__name__}: {error}"
+    causes = why.explain_line(logged)
+    assert causes, logged
+    assert code in why.ranked_rules(causes), (logged, why.ranked_rules(causes))
+    if handler is _swallowed_send_failure:  # ranked first, before the accept race
+        assert why.ranked_rules(causes)[0] == "NL107" and "Need to call" in logged
