@@ -646,3 +646,21 @@ def test_why_explains_what_starlette_really_raises(handler, code: str) -> None:
     assert code in why.ranked_rules(causes), (logged, why.ranked_rules(causes))
     if handler is _swallowed_send_failure:  # ranked first, before the accept race
         assert why.ranked_rules(causes)[0] == "NL107" and "Need to call" in logged
+
+
+@pytest.mark.parametrize("module", ["websockets_impl", "websockets_sansio_impl", "wsproto_impl"])
+def test_why_knows_uvicorns_texts_for_both_protocols(module: str) -> None:
+    import importlib.util
+
+    spec = importlib.util.find_spec(f"uvicorn.protocols.websockets.{module}")
+    if spec is None or spec.origin is None:
+        pytest.skip(f"this uvicorn has no {module}")
+    source = Path(spec.origin).read_text(encoding="utf-8")  # read, not imported (deprecations)
+    after_close = re.search(r"Unexpected ASGI message '\{message\['type'\]\}', after sending 'websocket\.close'[^\"]*",
+                            source)
+    assert after_close, "uvicorn no longer writes this text: update netra_lint/why.py"
+    logged = after_close.group(0).replace("{message['type']}", "websocket.send")
+    assert why.ranked_rules(why.explain_line(logged))[:2] == ["NL106", "NL104"]
+    before_accept = re.search(r"Expected ASGI message 'websocket\.accept', 'websocket\.close'", source)
+    assert before_accept
+    assert "NL101" in why.ranked_rules(why.explain_line(before_accept.group(0) + " but got 'websocket.send'."))
