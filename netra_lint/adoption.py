@@ -55,9 +55,11 @@ def adopt(items: Sequence[Located], checked: Sequence[Path], text_of: TextOf, *,
                 result.messages.append(f"{_plural(outcome.matched, 'finding')} in the baseline "
                                        f"{baseline} not shown.")
             if outcome.stale:
+                count = len(outcome.stale)
                 result.messages.append(
-                    f"{_plural(len(outcome.stale), 'baseline entry', 'baseline entries')} no "
-                    f"longer match a finding (fixed): prune them with "
+                    f"{_plural(count, 'baseline entry', 'baseline entries')} no longer "
+                    f"{'matches' if count == 1 else 'match'} a finding (fixed): prune "
+                    f"{'it' if count == 1 else 'them'} with "
                     f"'netra-lint check --write-baseline {baseline}'.")
     except (BaselineError, DiffBaseError) as exc:
         raise AdoptionError(str(exc)) from None
@@ -137,3 +139,12 @@ def text_reader(stdin_name: str | None = None, stdin_text: str | None = None) ->
         return cache[path]
 
     return read
+
+
+def lines_reader(text_of: TextOf) -> Callable[[str], "list[str] | None"]:
+    """``text_of`` as lines, for --show-source."""
+    def lines(path: str) -> list[str] | None:
+        text = text_of(path)
+        return text.splitlines() if text is not None else None
+
+    return lines

@@ -295,7 +295,7 @@ def check(paths: tuple[str, ...], config_file: str | None, isolated: bool,
 
     Directories are searched for *.py and *.pyi files that git does not ignore and that
     the exclude setting does not match. '-' reads one file from standard input."""
-    from .adoption import AdoptionError, adopt, text_reader
+    from .adoption import AdoptionError, adopt, lines_reader, text_reader
 
     config = _load(config_file, isolated, select, ignore, extend_exclude)
     files: list[Path] = []
@@ -347,7 +347,7 @@ def check(paths: tuple[str, ...], config_file: str | None, isolated: bool,
         colored = output_format == "text" and out is None and _use_color(color, stream)
         click.echo(FORMATTERS[output_format](
             items, color=colored, severity=config.severity, show_source=show_source,
-            source=lambda p: (lambda t: t.splitlines() if t is not None else None)(text_of(p))),
+            source=lines_reader(text_of)),
             file=stream, nl=False, color=colored)
         if statistics and items:
             stats_stream = stream if output_format == "text" else sys.stderr

@@ -122,7 +122,7 @@ def test_baseline_survives_a_moved_function_and_counts_fixed_entries(repo: Path)
     (repo / "app.py").write_text(fixed)
     stale = netra(repo, "check", "--no-cache", "--baseline", "netra-baseline.json")
     assert stale.returncode == 1
-    assert "1 baseline entry no longer match a finding (fixed)" in stale.stderr
+    assert "1 baseline entry no longer matches a finding (fixed): prune it" in stale.stderr
     assert "--write-baseline netra-baseline.json" in stale.stderr
 
 
@@ -139,7 +139,7 @@ def test_baseline_counts_identical_statements_one_by_one(repo: Path) -> None:
     (repo / "app.py").write_text(HANDLERS)
     one_left = netra(repo, "check", "--no-cache", "--select", "NL102", "--baseline", "b.json")
     assert one_left.returncode == 0
-    assert "1 baseline entry no longer match" in one_left.stderr
+    assert "1 baseline entry no longer matches" in one_left.stderr
 
 
 def test_baseline_for_flake8_users(repo: Path) -> None:
