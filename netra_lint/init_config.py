@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from .config import TABLE, ConfigError, config_from_table, tomllib
-from .report import DEFAULT_SEVERITY
+from .report import DEFAULT_SEVERITY, DOCS_URL
 
 # Tests build ids by hand on purpose (fixtures, expected values): NL3 is off there.
 TEST_PATTERNS = ("tests/*", "*/tests/*", "test_*.py", "*_test.py", "conftest.py")
@@ -23,7 +23,7 @@ def default_section() -> str:
     return (
         f"[{TABLE}]\n"
         "# Written by 'netra-lint init'. Every key, with its default:\n"
-        "# https://github.com/netra-lint/netra-lint/blob/main/docs/usage.md#configuration-reference\n"
+        f"# {DOCS_URL}usage.md#configuration-reference\n"
         'select = ["NL"]\n'
         "ignore = []\n"
         "# tests build ids by hand on purpose: no id rules (NL3xx) there\n"

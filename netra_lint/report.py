@@ -20,8 +20,9 @@ from .codes import RULES
 from .finding import Finding
 
 FORMATS = ("text", "json", "sarif", "github")
-# The one place the rule pages' address is written: every output links here.
-DOCS_BASE_URL = "https://github.com/netra-lint/netra-lint/blob/main/docs/rules/"
+# The one place the documentation's address is written: every output links here.
+DOCS_URL = "https://github.com/netra-lint/netra-lint/blob/main/docs/"
+DOCS_BASE_URL = DOCS_URL + "rules/"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
