@@ -392,22 +392,42 @@ def cli() -> None:
 @click.option("--stdin-filename", metavar="PATH",
               help="With the path '-': the name of the file whose text is read from stdin.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary line.")
+@click.option("--show-source", is_flag=True,
+              help="Show each finding's source line with a caret under the column (text format).")
+@click.option("--diff-base", metavar="REF",
+              help="Report only findings on lines changed since the git ref REF (committed, "
+                   "staged or not; untracked files count as new).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings not recorded in this baseline file, and how many of "
+                   "its entries are fixed.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Record today's findings in FILE (fingerprints that survive moved lines) "
+                   "and exit 0.")
+@click.option("--add-noqa", is_flag=True,
+              help="Write '# noqa: NLxxx' on the lines of today's findings, then exit.")
 def check(paths: tuple[str, ...], config_file: str | None, isolated: bool,
           select: tuple[str, ...], ignore: tuple[str, ...], extend_exclude: tuple[str, ...],
           output_format: str, output_file: str | None, statistics: bool, exit_zero: bool,
           jobs: int, no_cache: bool, cache_dir: str | None, color: str,
-          progress: bool | None, stdin_filename: str | None, quiet: bool) -> None:
+          progress: bool | None, stdin_filename: str | None, quiet: bool, show_source: bool,
+          diff_base: str | None, baseline_file: str | None, write_baseline: str | None,
+          add_noqa: bool) -> None:
     """Report findings in PATHS (default: the current directory).
 
     Directories are searched for *.py and *.pyi files that git does not ignore and that
     the exclude setting does not match. '-' reads one file from standard input."""
+    from .adoption import AdoptionError, adopt, lines_reader, text_reader
+
     config = _load(config_file, isolated, select, ignore, extend_exclude)
+    files: list[Path] = []
+    text_of = text_reader()
     if paths == ("-",):
         display = stdin_filename or "-"
         raw = sys.stdin.buffer.read()
         path = Path(stdin_filename) if stdin_filename else None
         items = [Located(display, f) for f in analyse_bytes(config, path, display, raw)]
         checked = 1
+        text_of = text_reader(display, raw.decode("utf-8", "replace"))
     else:
         if "-" in paths:
             fail("'-' (standard input) cannot be combined with other paths")
@@ -427,14 +447,29 @@ def check(paths: tuple[str, ...], config_file: str | None, isolated: bool,
             cache.save()
 
     try:
+        adopted = adopt(items, files, text_of, diff_base=diff_base, baseline=baseline_file,
+                        write_baseline=write_baseline, add_noqa=add_noqa)
+    except AdoptionError as exc:
+        fail(str(exc))
+        raise  # pragma: no cover
+    items = adopted.items
+    if adopted.done:
+        click.echo(format_text(items), nl=False)
+        for message in adopted.messages:
+            click.echo(message, err=True)
+        raise SystemExit(adopted.exit_code)
+
+    try:
         out = open(output_file, "w", encoding="utf-8") if output_file else None
     except OSError as exc:
         fail(f"{output_file}: cannot write: {exc.strerror or exc}")
     stream = out or sys.stdout
     try:
         colored = output_format == "text" and out is None and _use_color(color, stream)
-        click.echo(FORMATTERS[output_format](items, color=colored), file=stream, nl=False,
-                   color=colored)
+        click.echo(FORMATTERS[output_format](
+            items, color=colored, severity=config.severity, show_source=show_source,
+            source=lines_reader(text_of)),
+            file=stream, nl=False, color=colored)
         if statistics and items:
             stats_stream = stream if output_format == "text" else sys.stderr
             click.echo(format_statistics(items, color=colored), file=stats_stream, nl=False,
@@ -444,6 +479,9 @@ def check(paths: tuple[str, ...], config_file: str | None, isolated: bool,
             out.close()
     if output_format == "text" and not quiet:
         click.echo(summary(items, checked), err=True)
+    if not quiet:
+        for message in adopted.messages:
+            click.echo(message, err=True)
     raise SystemExit(1 if items and not exit_zero else 0)
 
 
@@ -596,7 +634,70 @@ def explain(code: str) -> None:
         fail(f"unknown rule {code!r} (see 'netra-lint rules')")
         return  # pragma: no cover
     doc = rule_doc(rule.code) or fallback_doc(rule.code)
-    click.echo(doc, nl=not doc.endswith("\n"))
+    if sys.stdout.isatty():  # a page is longer than a screen: a pager, only on a terminal
+        click.echo_via_pager(doc)
+    else:
+        click.echo(doc, nl=not doc.endswith("\n"))
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Replace an existing [tool.netra-lint] table.")
+def init(force: bool) -> None:
+    """Write a [tool.netra-lint] table with the documented defaults into ./pyproject.toml
+    (created if missing). Refuses to replace an existing table without --force."""
+    from .config import ConfigError
+    from .init_config import init as write_section
+
+    try:
+        path, action = write_section(Path("."), force)
+    except ConfigError as exc:
+        fail(str(exc))
+        return  # pragma: no cover
+    click.echo(f"{action.capitalize()} [tool.netra-lint] in {display_path(path)}.")
+
+
+@cli.command()
+@click.argument("log_line", required=False)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--path", "extra_paths", multiple=True, type=click.Path(),
+              help="A file or directory to search for the sites (repeatable; the same as "
+                   "PATHS).")
+@click.option("--list", "list_all", is_flag=True, help="Print every log line netra-lint knows.")
+@_config_options
+def why(log_line: str | None, paths: tuple[str, ...], extra_paths: tuple[str, ...],
+        list_all: bool, config_file: str | None, isolated: bool, select: tuple[str, ...],
+        ignore: tuple[str, ...], extend_exclude: tuple[str, ...]) -> None:
+    """Explain an error line from production logs: the rules whose bugs produce it, the
+    causal chain, and, given PATHS, the sites those rules report there, most likely first.
+    Exit code: 0 when a rule explains the line, 1 when none does."""
+    from . import why as table
+
+    if list_all:
+        click.echo(table.describe_all(), nl=False)
+        return
+    if not log_line or not log_line.strip():
+        fail("give the log line to explain, in quotes (or --list)")
+        return  # pragma: no cover
+    causes = table.explain_line(log_line)
+    if not causes:
+        click.echo(table.describe_unknown(log_line), nl=False)
+        raise SystemExit(1)
+    click.echo(table.describe(causes), nl=False)
+    where = (*paths, *extra_paths)
+    rules = table.ranked_rules(causes)
+    if not where:
+        click.echo(f"Run 'netra-lint why \"...\" PATH' to list the sites of "
+                   f"{', '.join(rules)} in your code.")
+        return
+    config = _load(config_file, isolated, select or (",".join(rules),), ignore, extend_exclude)
+    files = _collect(where, config)
+    items, _ = _run_checks(files, config, 0, None, Progress(len(files), False))
+    sites = table.rank_sites(items, rules)
+    if not sites:
+        click.echo(f"No site in {', '.join(where)}: none of {', '.join(rules)} reports there.")
+        return
+    click.echo(f"Sites, most likely first ({len(sites)}):")
+    click.echo(format_text(sites, show_source=True), nl=False)
 
 
 @cli.command()

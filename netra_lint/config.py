@@ -70,6 +70,15 @@ class Config:
                           "{ \"tests/*\" = [\"NL3\"] }. A pattern without '/' matches the file "
                           "name; one with '/' matches the path relative to the project root."},
     )
+    severity: tuple[tuple[str, str], ...] = field(
+        default=(),
+        metadata={"help": "A table of code prefix to \"error\" or \"warning\", the level of "
+                          "the findings in SARIF, GitHub annotations, JSON and the language "
+                          "server, e.g. { \"NL2\" = \"error\" }. The longest matching prefix "
+                          "decides. Default: error for the bugs that crash or break a "
+                          "connection at run time (NL0, NL1, NL4, NL5), warning for leaks and "
+                          "ids (NL2, NL3)."},
+    )
     exclude: tuple[str, ...] = field(
         default=DEFAULT_EXCLUDE,
         metadata={"help": "Glob patterns of files and directories never checked (replaces the "
@@ -335,11 +344,24 @@ def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((pattern, _codes(codes)) for pattern, codes in value.items())
 
 
+def _severity(value: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        raise ValueError("expected a table of code prefix = \"error\" or \"warning\"")
+    table = []
+    for prefix, level in value.items():
+        (code,) = _codes([prefix]) if isinstance(prefix, str) else (None,)
+        if not isinstance(level, str) or level.strip().lower() not in ("error", "warning"):
+            raise ValueError(f"{prefix}: expected \"error\" or \"warning\", got {level!r}")
+        table.append((code, level.strip().lower()))
+    return tuple(table)
+
+
 # The keys of [tool.netra-lint] that are not Settings fields, with their converters.
 CONFIG_KEYS = {
     "select": _codes,
     "ignore": _codes,
     "per_file_ignores": _per_file_ignores,
+    "severity": _severity,
     "exclude": _as_str_tuple,
     "extend_exclude": _as_str_tuple,
     "max_file_size": _size,
@@ -625,13 +647,14 @@ def reference_markdown() -> str:
     config_type_names = {
         "select": "list of codes", "ignore": "list of codes",
         "per_file_ignores": "table of pattern = list of codes",
+        "severity": "table of code prefix = \"error\" or \"warning\"",
         "exclude": "list of glob patterns", "extend_exclude": "list of glob patterns",
         "max_file_size": "integer (bytes)",
     }
     lines += ["### Selecting files and codes", ""]
     for f in config_fields():
         default = f.default if f.default is not MISSING else f.default_factory()
-        literal = "{}" if f.name == "per_file_ignores" else _toml_literal(default)
+        literal = "{}" if f.name in ("per_file_ignores", "severity") else _toml_literal(default)
         lines += [
             f"#### `{toml_key(f.name)}`",
             "",

@@ -32,6 +32,7 @@ from .codes import RULES
 from .config import Config, ConfigError, load_config
 from .finding import Finding
 from .fixes import fix_text, fix_title, is_fixable
+from .report import rule_url, severity_of
 
 SOURCE = "netra-lint"
 FIX_ALL = "source.fixAll.netra-lint"
@@ -85,12 +86,12 @@ class NetraLanguageServer(LanguageServer):
         self.pending.pop(uri, None)
         document = self.workspace.get_text_document(uri)
         version, source = document.version, document.source
-        findings = await self.off_loop(self.findings, document)
+        config, _, found = await self.off_loop(self.findings, document)
         current = self.workspace.text_documents.get(uri)
         if current is None or current.version != version or current.source != source:
             return  # changed or closed meanwhile: the newer version is published instead
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, version=version, diagnostics=diagnostics(document, findings[2])))
+            uri=uri, version=version, diagnostics=diagnostics(document, found, config.severity)))
 
     def publish_soon(self, uri: str) -> None:
         asyncio.ensure_future(self.publish(uri))
@@ -131,20 +132,24 @@ def finding_range(document: TextDocument, finding: Finding,
         ServerTextPosition(line_number, start), ServerTextPosition(line_number, end)))
 
 
-def diagnostics(document: TextDocument, findings: Sequence[Finding]) -> list[types.Diagnostic]:
+def diagnostics(document: TextDocument, findings: Sequence[Finding],
+                severity: Sequence[tuple[str, str]] = ()) -> list[types.Diagnostic]:
     """Every finding's diagnostic, from one split of the document into lines."""
     lines = document.lines if findings else ()
-    return [diagnostic(document, f, lines) for f in findings]
+    return [diagnostic(document, f, severity, lines) for f in findings]
 
 
 def diagnostic(document: TextDocument, finding: Finding,
+               severity: Sequence[tuple[str, str]] = (),
                lines: Sequence[str] | None = None) -> types.Diagnostic:
     rule = RULES.get(finding.code)
+    level = severity_of(finding.code, severity)
     return types.Diagnostic(
         range=finding_range(document, finding, lines),
         message=finding.message,
-        severity=types.DiagnosticSeverity.Warning,
+        severity=types.DiagnosticSeverity.Error if level == "error" else types.DiagnosticSeverity.Warning,
         code=finding.code,
+        code_description=types.CodeDescription(href=rule_url(finding.code)),
         source=SOURCE,
         data={"fixable": is_fixable(finding), "name": rule.name if rule else finding.code},
     )

@@ -21,6 +21,9 @@ from .codes import RULES
 from .finding import Finding
 
 FORMATS = ("text", "json", "sarif", "github")
+# The one place the documentation's address is written: every output links here.
+DOCS_URL = "https://github.com/netra-lint/netra-lint/blob/main/docs/"
+DOCS_BASE_URL = DOCS_URL + "rules/"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
@@ -37,6 +40,31 @@ class Located:
 def rule_name(code: str) -> str:
     rule = RULES.get(code)
     return rule.name if rule else code
+
+
+def rule_url(code: str) -> str:
+    """The rule's documentation page on the web (docs/rules/<code>.md in the repository)."""
+    return f"{DOCS_BASE_URL}{code}.md"
+
+
+# -- severity: one model for every output (SARIF level, GitHub annotations, LSP) -------------
+
+SEVERITIES = ("error", "warning")
+# error: the bug crashes or breaks the connection at run time; warning: leaks and ids.
+DEFAULT_SEVERITY: tuple[tuple[str, str], ...] = (
+    ("NL0", "error"), ("NL1", "error"), ("NL2", "warning"), ("NL3", "warning"),
+    ("NL4", "error"), ("NL5", "error"),
+)
+
+
+def severity_of(code: str, overrides: Sequence[tuple[str, str]] = ()) -> str:
+    """``error`` or ``warning``: the longest matching code prefix decides, the configured
+    ``severity`` table winning over the defaults at equal length."""
+    best, level = -1, "error"
+    for prefix, value in (*DEFAULT_SEVERITY, *overrides):
+        if code.startswith(prefix) and len(prefix) >= best:
+            best, level = len(prefix), value
+    return level
 
 
 # -- rule documentation (docs/rules/NLxxx.md) -------------------------------------------------
@@ -65,15 +93,50 @@ def fallback_doc(code: str) -> str:
 
 # -- text -----------------------------------------------------------------------------------
 
-def format_text(items: Sequence[Located], color: bool = False) -> str:
+SourceLines = Callable[[str], "list[str] | None"]
+
+
+def read_source_lines(path: str) -> list[str] | None:
+    """A file's lines for --show-source (None when it cannot be read or decoded)."""
+    from .fixes import SourceFile
+
+    try:
+        return SourceFile.read(Path(path)).text.splitlines()
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+
+
+def source_excerpt(lines: Sequence[str] | None, finding: Finding, color: bool = False) -> list[str]:
+    """ruff's style: the reported line under a gutter with its number, and a caret under
+    the reported column (tabs kept, so the caret lines up in a terminal)."""
+    if not lines or not 0 < finding.line <= len(lines):
+        return []
+    text = lines[finding.line - 1].rstrip()
+    number = str(finding.line)
+    gutter = " " * len(number)
+    col = min(finding.col, len(text))
+    padding = "".join(ch if ch == "\t" else " " for ch in text[:col])
+    caret = click.style("^", fg="red", bold=True) if color else "^"
+    bar = click.style("|", fg="blue", bold=True) if color else "|"
+    return [f" {gutter} {bar}", f" {number} {bar} {text}", f" {gutter} {bar} {padding}{caret}"]
+
+
+def format_text(items: Sequence[Located], color: bool = False, show_source: bool = False,
+                source: SourceLines | None = None, **_: object) -> str:
     def style(text: str, **kwargs) -> str:
         return click.style(text, **kwargs) if color else text
 
     lines = []
+    cache: dict[str, list[str] | None] = {}
+    reader = source or read_source_lines
     for item in items:
         f = item.finding
         lines.append(f"{style(item.path, bold=True)}:{f.line}:{f.col + 1}: "
                      f"{style(f.code, fg='red', bold=True)} {f.message}")
+        if show_source:
+            if item.path not in cache:
+                cache[item.path] = reader(item.path)
+            lines.extend(source_excerpt(cache[item.path], f, color))
     return "".join(line + "\n" for line in lines)
 
 
@@ -102,7 +165,8 @@ def summary(items: Sequence[Located], files: int) -> str:
 
 # -- json -----------------------------------------------------------------------------------
 
-def format_json(items: Sequence[Located], color: bool = False) -> str:
+def format_json(items: Sequence[Located], color: bool = False,
+                severity: Sequence[tuple[str, str]] = (), **_: object) -> str:
     return json.dumps([
         {
             "filename": item.path,
@@ -112,6 +176,8 @@ def format_json(items: Sequence[Located], color: bool = False) -> str:
             "name": rule_name(item.finding.code),
             "message": item.finding.message,
             "fixable": item.fixable,
+            "severity": severity_of(item.finding.code, severity),
+            "url": rule_url(item.finding.code),
         }
         for item in items
     ], indent=2) + "\n"
@@ -119,11 +185,7 @@ def format_json(items: Sequence[Located], color: bool = False) -> str:
 
 # -- sarif ----------------------------------------------------------------------------------
 
-def _level(code: str) -> str:
-    return "warning" if code == "NL001" else "error"
-
-
-def _sarif_rule(code: str) -> dict:
+def _sarif_rule(code: str, severity: Sequence[tuple[str, str]] = ()) -> dict:
     rule = RULES[code]
     doc = rule_doc(code) or fallback_doc(code)
     return {
@@ -132,7 +194,8 @@ def _sarif_rule(code: str) -> dict:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.summary},
         "help": {"text": doc, "markdown": doc},
-        "defaultConfiguration": {"level": _level(code)},
+        "helpUri": rule_url(code),
+        "defaultConfiguration": {"level": severity_of(code, severity)},
         "properties": {"tags": [rule.family], "fixable": rule.fixable},
     }
 
@@ -145,7 +208,7 @@ def _artifact(path: str) -> dict:
     return {"uri": quote(Path(path).as_posix(), safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
-def sarif_document(items: Sequence[Located]) -> dict:
+def sarif_document(items: Sequence[Located], severity: Sequence[tuple[str, str]] = ()) -> dict:
     codes = list(RULES)
     index = {code: i for i, code in enumerate(codes)}
     return {
@@ -156,7 +219,7 @@ def sarif_document(items: Sequence[Located]) -> dict:
                 "name": "netra-lint",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "rules": [_sarif_rule(code) for code in codes],
+                "rules": [_sarif_rule(code, severity) for code in codes],
             }},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
             "columnKind": "unicodeCodePoints",
@@ -165,7 +228,7 @@ def sarif_document(items: Sequence[Located]) -> dict:
                 {
                     "ruleId": item.finding.code,
                     "ruleIndex": index[item.finding.code],
-                    "level": _level(item.finding.code),
+                    "level": severity_of(item.finding.code, severity),
                     "message": {"text": item.finding.message},
                     "locations": [{"physicalLocation": {
                         "artifactLocation": _artifact(item.path),
@@ -180,8 +243,9 @@ def sarif_document(items: Sequence[Located]) -> dict:
     }
 
 
-def format_sarif(items: Sequence[Located], color: bool = False) -> str:
-    return json.dumps(sarif_document(items), indent=2) + "\n"
+def format_sarif(items: Sequence[Located], color: bool = False,
+                 severity: Sequence[tuple[str, str]] = (), **_: object) -> str:
+    return json.dumps(sarif_document(items, severity), indent=2) + "\n"
 
 
 # -- github workflow commands ---------------------------------------------------------------
@@ -194,15 +258,17 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_github(items: Sequence[Located], color: bool = False) -> str:
+def format_github(items: Sequence[Located], color: bool = False,
+                  severity: Sequence[tuple[str, str]] = (), **_: object) -> str:
     lines = []
     for item in items:
         f = item.finding
         title = f"{f.code} {rule_name(f.code)}"
+        # annotations have no link field: the rule page's address ends the message
         lines.append(
-            f"::{_level(f.code)} file={_escape_property(Path(item.path).as_posix())},"
+            f"::{severity_of(f.code, severity)} file={_escape_property(Path(item.path).as_posix())},"
             f"line={f.line},col={f.col + 1},title={_escape_property(title)}::"
-            f"{_escape_data(f'{f.code} {f.message}')}")
+            f"{_escape_data(f'{f.code} {f.message} ({rule_url(f.code)})')}")
     return "".join(line + "\n" for line in lines)
 
 

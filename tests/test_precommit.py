@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.packaging import ROOT, commit_all, init_repo, source_copy
+from tests.packaging import ROOT, commit_all, git, init_repo, source_copy
 
 BUGGY = '''\
 from fastapi import FastAPI, WebSocket
@@ -34,13 +34,17 @@ async def chat(websocket: WebSocket):
 
 def test_hook_definitions() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-    assert set(hooks) == {"netra-lint", "netra-lint-fix"}
+    assert set(hooks) == {"netra-lint", "netra-lint-all", "netra-lint-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["entry"].split()[0] == "netra-lint"
         assert set(hook["types_or"]) == {"python", "pyi"}
     assert hooks["netra-lint"]["entry"].split()[1] == "check"
+    assert hooks["netra-lint-all"]["entry"].split()[1] == "check"
     assert hooks["netra-lint-fix"]["entry"].split()[1] == "fix"
+    # at commit time: only the lines changed since the commit's parent (docs/usage.md#pre-commit)
+    assert hooks["netra-lint"]["entry"].split()[-2:] == ["--diff-base", "HEAD"]
+    assert "--diff-base" not in hooks["netra-lint-all"]["entry"]
 
 
 def _try_repo(hook_repo: Path, project: Path, hook: str, home: Path) -> subprocess.CompletedProcess:
@@ -58,9 +62,11 @@ def _try_repo(hook_repo: Path, project: Path, hook: str, home: Path) -> subproce
 def test_try_repo_fails_on_the_bug_then_passes_after_fix(tmp_path: Path) -> None:
     hook_repo = source_copy(tmp_path / "netra-lint")
     project = init_repo(tmp_path / "project")
-    (project / "app.py").write_text(BUGGY, encoding="utf-8")
     (project / "clean.py").write_text("print('nothing to see')\n", encoding="utf-8")
     commit_all(project)
+    # the buggy file is what this commit adds: staged, not committed (--diff-base HEAD)
+    (project / "app.py").write_text(BUGGY, encoding="utf-8")
+    git(project, "add", "app.py")
     home = tmp_path / "pre-commit-home"
 
     failing = _try_repo(hook_repo, project, "netra-lint", home)
@@ -77,6 +83,12 @@ def test_try_repo_fails_on_the_bug_then_passes_after_fix(tmp_path: Path) -> None
     passing = _try_repo(hook_repo, project, "netra-lint", home)
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout
+    # once committed, the hook (changed lines only) passes and netra-lint-all still sees a bug
+    (project / "app.py").write_text(BUGGY, encoding="utf-8")
+    commit_all(project, "the bug, committed")
+    assert _try_repo(hook_repo, project, "netra-lint", home).returncode == 0
+    everything = _try_repo(hook_repo, project, "netra-lint-all", home)
+    assert everything.returncode == 1 and "app.py:8:5: NL102" in everything.stdout
     # the result cache stays out of the user's git status
     assert "netra-lint-cache" not in subprocess.run(
         ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True).stdout

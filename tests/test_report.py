@@ -104,7 +104,9 @@ def test_json_format(example_items: list[Located]) -> None:
     first, item = data[0], example_items[0]
     assert first == {"filename": item.path, "line": item.finding.line, "column": item.finding.col + 1,
                      "code": item.finding.code, "name": RULES[item.finding.code].name,
-                     "message": item.finding.message, "fixable": item.fixable}
+                     "message": item.finding.message, "fixable": item.fixable,
+                     "severity": report.severity_of(item.finding.code),
+                     "url": report.rule_url(item.finding.code)}
     assert any(entry["fixable"] for entry in data if entry["code"] == "NL102")
 
 
@@ -112,7 +114,8 @@ def test_github_annotations_escape_their_data() -> None:
     finding = Finding(3, 4, "NL101", "100% broken,\nreally: yes")
     line = report.format_github([Located("src/a,b:c.py", finding)])
     assert line == ("::error file=src/a%2Cb%3Ac.py,line=3,col=5,title=NL101 use-before-accept::"
-                    "NL101 100%25 broken,%0Areally: yes\n")
+                    "NL101 100%25 broken,%0Areally: yes "
+                    "(https://github.com/netra-lint/netra-lint/blob/main/docs/rules/NL101.md)\n")
 
 
 def test_statistics_and_summary() -> None:
