@@ -51,10 +51,32 @@ def message(misuse: Misuse) -> str:
             return (f"{via}() accepts websocket '{v}', which is already accepted on some path; "
                     f"accept once")
         return f"'{v}.{misuse.method}()' is reached when '{v}' is already accepted on some path; accept once"
+    if check == fw.SEND_AFTER_DISCONNECT and misuse.detail:
+        what = f"{via}(), which calls '{v}.{misuse.method}()'," if via else f"'{v}.{misuse.method}()'"
+        closes = misuse.method == "close" or (misuse.method == "send" and misuse.node is not None and via is None
+                                              and "websocket.close" in _code(misuse.node))
+        if misuse.detail == "sent":
+            return (f"{what} runs after a send on '{v}' failed (the client is gone): it raises "
+                    f"'Cannot call \"send\" once a close message has been sent'; return instead")
+        if misuse.detail == "either":
+            return (f"{what} runs after a send or receive on '{v}' raised the client's disconnect: "
+                    f"the client is gone and the close raises ('Cannot call \"send\" once a close "
+                    f"message has been sent' after a failed send); do not close it")
+        if closes:
+            return (f"{what} runs after '{v}' raised the client's disconnect: closing a socket the "
+                    f"client closed raises under uvicorn's websockets and wsproto backends (not "
+                    f"websockets-sansio: close-after-received-disconnect = false); do not close it")
+        return (f"{what} runs after '{v}' raised the client's disconnect, caught here: the client "
+                f"is gone and the send raises; let WebSocketDisconnect through first "
+                f"('except WebSocketDisconnect: raise'), or clean up without sending")
     if check == fw.SEND_AFTER_DISCONNECT:
         return (f"'{v}.{misuse.method}()' inside 'except WebSocketDisconnect': the client is gone "
                 f"and it raises; clean up without sending or closing")
     raise AssertionError(check)  # pragma: no cover
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
 
 
 def _fix(misuse: Misuse, in_async_function: bool):
