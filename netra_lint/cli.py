@@ -330,7 +330,9 @@ def check(paths: tuple[str, ...], config_file: str | None, isolated: bool,
 @click.argument("paths", nargs=-1, type=click.Path())
 @_config_options
 @click.option("--diff", is_flag=True, help="Print a unified diff of the fixes; write nothing.")
-@click.option("--unsafe", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option("--unsafe-fixes", "--unsafe", "unsafe", is_flag=True,
+              help="Also apply fixes that may change behaviour (NL106/NL107's "
+                   "'except WebSocketDisconnect' before a broad except).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text output.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line.")

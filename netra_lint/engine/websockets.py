@@ -50,6 +50,17 @@ _TAKES_DISCONNECT = frozenset({"WebSocketDisconnect", "Exception", "BaseExceptio
 _GUARDS = frozenset({"WebSocketDisconnect", "WebSocketDisconnected", "Exception", "BaseException",
                      "RuntimeError"})
 
+# NL109: the coroutine methods of each framework's websocket (accept is NL102's)
+IO_NOT_AWAITED = "io-not-awaited"
+_COROUTINE_METHODS = {
+    "starlette": frozenset({"send_text", "send_bytes", "send_json", "send", "receive_text",
+                            "receive_bytes", "receive_json", "receive", "close",
+                            "send_denial_response"}),
+    "aiohttp": frozenset({"send_str", "send_bytes", "send_json", "send_frame", "ping", "pong",
+                          "receive", "receive_str", "receive_bytes", "receive_json", "close"}),
+    "channels": frozenset({"send", "send_json", "close"}),
+}
+
 _ALL_KNOWN = (NEW, ACCEPTED, CLOSED)
 _ATOM_OF_MEMBER = {"CONNECTING": NEW, "CONNECTED": ACCEPTED, "DISCONNECTED": CLOSED,
                    "RESPONSE": CLOSED}
@@ -318,7 +329,7 @@ class WebSocketAnalysis:
         out = []
         for misuse in found:
             var = next(t for t in tracked if t.name == misuse.var)
-            local = misuse.check in (fw.NOT_AWAITED, fw.SEND_AFTER_DISCONNECT)
+            local = misuse.check in (fw.NOT_AWAITED, fw.SEND_AFTER_DISCONNECT, IO_NOT_AWAITED)
             if not (var.owner or local):
                 continue
             key = (misuse.check, id(misuse.node), misuse.var)
@@ -714,6 +725,18 @@ class _Lifecycle(Dataflow[State]):
             out.append(atoms)
         return tuple(out) + (state[-1],)
 
+    def _not_awaited(self, event: _Event, var: Tracked) -> bool:
+        """NL109: a coroutine method of the websocket whose coroutine is dropped (an
+        expression statement without ``await``), or any such call in a websocket route
+        written as a plain ``def``."""
+        if event.awaited or event.kind in ("pass", "spawn", fw.ACCEPT):
+            return False
+        if event.method not in _COROUTINE_METHODS.get(var.framework.name, ()):
+            return False
+        if not self.info.is_async:
+            return self.analysis.index.route_style(self.info) is not None
+        return event.discarded
+
     def _after_gone(self, report: bool, event: _Event, var: Tracked, atoms: Atoms) -> None:
         """A send or close on a websocket whose client is gone on some path."""
         gone = atoms & GONE
@@ -758,6 +781,11 @@ class _Lifecycle(Dataflow[State]):
         known = bool(atoms) and UNKNOWN not in atoms
         in_disconnect = any(_catches_disconnect(h) for h in node.handlers)
         kind = event.kind
+        if self._not_awaited(event, var):
+            if report and not node.expects_raise and fw.NOT_AWAITED in var.framework.checks:
+                self.sink.append(Misuse(IO_NOT_AWAITED, event.call, var.name, event.method,
+                                        var.framework, detail="def" if not self.info.is_async else None))
+            return True  # a coroutine that is never awaited does nothing
         if kind == fw.ACCEPT:
             if event.discarded and not event.awaited:
                 self._report(report, fw.NOT_AWAITED, event, var)

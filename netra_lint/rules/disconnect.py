@@ -39,7 +39,9 @@ def check_swallowed(ctx: Context) -> Iterator[Finding]:
                 message = (f"'{clause}' swallows the WebSocketDisconnect raised by {swallow.method} "
                            f"on '{v}', which the caller handed in: the connection's owner never "
                            f"learns it is dead; re-raise WebSocketDisconnect")
-            yield ctx.finding("NL107", swallow.handler, message)
+            from ..fixes import disconnect_fix  # unsafe: changes what the handler catches
+
+            yield ctx.finding("NL107", swallow.handler, message, disconnect_fix(ctx, info, swallow.handler))
 
 
 def check_liveness(ctx: Context) -> Iterator[Finding]:
