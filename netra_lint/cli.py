@@ -341,7 +341,7 @@ def fix(paths: tuple[str, ...], config_file: str | None, isolated: bool,
         diff: bool, unsafe: bool, color: str, quiet: bool) -> None:
     """Apply the automatic fixes in PATHS (default: the current directory).
 
-    Only safe fixes unless --unsafe. A file is rewritten atomically, keeping its
+    Only safe fixes unless --unsafe-fixes. A file is rewritten atomically, keeping its
     formatting, comments, encoding, line endings and permissions, and only when a fix
     changes it. Then prints what is left to fix by hand. Exit code: 1 when findings
     remain (with --diff: when there is a diff), else 0."""
@@ -396,12 +396,13 @@ def rules(output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps([
             {"code": r.code, "name": r.name, "family": r.family, "fixable": r.fixable,
+             "unsafe_fix": r.unsafe_fix,
              "summary": r.summary} for r in RULES.values()], indent=2))
         return
     name_width = max(len(r.name) for r in RULES.values())
-    click.echo(f"{'code':<6} {'name':<{name_width}} {'fix':<4} summary")
+    click.echo(f"{'code':<6} {'name':<{name_width}} {'fix':<6} summary")
     for r in RULES.values():
-        click.echo(f"{r.code:<6} {r.name:<{name_width}} {'safe' if r.fixable else '-':<4} {r.summary}")
+        click.echo(f"{r.code:<6} {r.name:<{name_width}} {'safe' if r.fixable else 'unsafe' if r.unsafe_fix else '-':<6} {r.summary}")
 
 
 @cli.command()
