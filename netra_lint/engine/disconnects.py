@@ -40,6 +40,7 @@ class Swallow:
     goes_on: bool        # (a) the function uses the websocket again afterwards
     handed_in: bool      # (b) the websocket came from the caller
     from_receive: bool = False  # the disconnect comes from a receive (not a send)
+    replies: str | None = None  # a send/close on the socket in the handler (it raises too)
 
 
 class DisconnectAnalysis:
@@ -127,7 +128,8 @@ class DisconnectAnalysis:
         found = []
         for (_, var), (statement, method, from_receive) in raising.items():
             handler = next(h for h in statement.handlers if catches_disconnect(h))
-            if self._handled(handler, var, info):
+            checker = self._effects(handler, var, info)
+            if checker.handled:
                 continue
             var_info = next(t for t in tracked if t.name == var)
             goes_on = self._used_after(graph, events, names.index(var), handler)
@@ -138,16 +140,20 @@ class DisconnectAnalysis:
                     or self._callers_act(info, handler)):
                 continue
             if goes_on or handed_in:
-                found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive))
+                found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive,
+                                     checker.replies))
         return found
 
     def _handled(self, handler: cst.ExceptHandler, var: str, info: FunctionInfo | None = None) -> bool:
         """The handler re-raises, leaves the loop, or closes/releases the connection
         without another send. A send or close on the socket itself is not handling it:
         that call raises too (NL106); nor is a helper that sends or closes on it."""
+        return self._effects(handler, var, info).handled
+
+    def _effects(self, handler: cst.ExceptHandler, var: str, info: FunctionInfo | None) -> "_HandlerEffects":
         checker = _HandlerEffects(var, None if info is None else self._sends_on_gone(info))
         handler.body.visit(checker)
-        return checker.handled
+        return checker
 
     def _sends_on_gone(self, info: FunctionInfo):
         """``call -> bool``: the helper called sends or closes on its websocket argument
@@ -223,6 +229,20 @@ class _HandlerEffects(cst.CSTVisitor):
         self.var = var
         self.sends = sends
         self.handled = False
+        self.replies: str | None = None
+        self._conditional = 0  # inside an ``if``/``try`` of the handler: may not run or raise
+
+    def visit_If(self, node: cst.If) -> None:
+        self._conditional += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self._conditional -= 1
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._conditional += 1
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._conditional -= 1
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -236,6 +256,9 @@ class _HandlerEffects(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self.var:
+            if (self.replies is None and not self._conditional
+                    and func.attr.value.startswith(("send", "close"))):
+                self.replies = f"{self.var}.{func.attr.value}()"
             return  # a send or close on the dead socket: it raises too (NL106), not handling
         if call_name(node) in _LOGGING:
             return
