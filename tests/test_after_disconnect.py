@@ -62,6 +62,7 @@ SHAPES = {
     "on_disconnect": ("converse", RECEIVED_CLOSE),
     "helper_close": ("converse", RECEIVED_CLOSE),
     "failed_send_close": ("leave_while_thinking", FAILED_SEND),
+    "nested_reply": ("leave_while_thinking", FAILED_SEND),
 }
 WAIT = 10.0
 

@@ -46,9 +46,11 @@ _TRANSIENT = GONE | frozenset(_PENDING)
 # ``except`` clauses that take a WebSocketDisconnect (measured: ``except RuntimeError`` or
 # ``except OSError`` never sees the first failure, Starlette turns it into the disconnect)
 _TAKES_DISCONNECT = frozenset({"WebSocketDisconnect", "Exception", "BaseException"})
-# a ``try`` around the send/close that catches its failure (any backend's)
-_GUARDS = frozenset({"WebSocketDisconnect", "WebSocketDisconnected", "Exception", "BaseException",
-                     "RuntimeError"})
+# a ``try`` around the send/close that catches its failure on every backend: after a
+# failed send it is a WebSocketDisconnected (a RuntimeError), after a received disconnect
+# a RuntimeError under uvicorn's websockets backend; ``except WebSocketDisconnect`` alone
+# catches only the wsproto/websockets-sansio case
+_GUARDS = frozenset({"WebSocketDisconnected", "Exception", "BaseException", "RuntimeError"})
 
 # NL109: the coroutine methods of each framework's websocket (accept is NL102's)
 IO_NOT_AWAITED = "io-not-awaited"
