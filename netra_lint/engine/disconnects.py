@@ -287,7 +287,9 @@ class _Returns(cst.CSTVisitor):
         return False
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None and not (isinstance(node.value, cst.Name) and node.value.value == "None"):
+        # ``return None`` written out is a failure value too (SPEC: False, None, a status);
+        # a bare ``return`` is not
+        if node.value is not None:
             self.with_value = True
 
 

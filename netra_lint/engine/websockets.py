@@ -18,7 +18,7 @@ import libcst as cst
 from ..settings import Settings
 from . import frameworks as fw
 from .calls import LocalTypes, Target, _unquote, bind_argument
-from .cfg import ASSUME, CFG, HANDLER, NEXT, RETURN, STMT, TEST, Node
+from .cfg import ASSUME, CFG, HANDLER, JOIN, NEXT, RETURN, STMT, TEST, Node
 from .flow import Dataflow
 from .walk import NESTED_SCOPES, find, walk
 from .module import (ClassInfo, FunctionInfo, ModuleIndex, call_name, caught_names,
@@ -662,6 +662,8 @@ class _Lifecycle(Dataflow[State]):
         state = state[:-1] + (None,)
         if node.kind == HANDLER:
             state = self._enter_handler(node, state)
+        elif node.kind == JOIN and isinstance(node.cst, cst.With):
+            state = self._enter_handler(node, state)  # after ``with suppress(...)``
         events = self.events.get(node.index)
         self._branch = None
         if events:
@@ -716,7 +718,8 @@ class _Lifecycle(Dataflow[State]):
         """Pending disconnects become ``gone`` in the clause that takes them."""
         if not any(atoms & _PENDING.keys() for atoms in state[:-1] if atoms):
             return state
-        takes = _takes_disconnect(self.analysis, self.info, node.cst)
+        takes = (_suppresses_disconnect(node.cst) if isinstance(node.cst, cst.With)
+                 else _takes_disconnect(self.analysis, self.info, node.cst))
         out = []
         for atoms in state[:-1]:
             if atoms and atoms & _PENDING.keys():
@@ -948,6 +951,19 @@ _FALSY = ("False", "None")
 _LIVE = frozenset({ACCEPTED, UNKNOWN}) | GONE
 
 
+def _suppresses_disconnect(statement: cst.With) -> bool:
+    """``with contextlib.suppress(WebSocketDisconnect, ...)``: the body's disconnect is
+    swallowed there and the code after the ``with`` runs with the client gone."""
+    for item in statement.items:
+        call = item.item
+        if isinstance(call, cst.Call) and (dotted(call.func) or "").rsplit(".", 1)[-1] == "suppress":
+            for arg in call.args:
+                name = (dotted(arg.value) or "").rsplit(".", 1)[-1]
+                if name in _TAKES_DISCONNECT:
+                    return True
+    return False
+
+
 def _takes_disconnect(analysis: "WebSocketAnalysis", info: FunctionInfo,
                       handler: cst.ExceptHandler) -> bool:
     """Is ``handler`` the clause of its ``try`` that a WebSocketDisconnect lands in?"""
@@ -968,11 +984,18 @@ def _takes_disconnect(analysis: "WebSocketAnalysis", info: FunctionInfo,
 
 
 def _guarded(node: Node) -> bool:
-    """The call is itself inside a ``try`` whose handlers catch its failure."""
+    """The call is itself inside a ``try`` whose handlers catch its failure, or a
+    ``with suppress(...)`` of it."""
     for statement in node.tries:
         for clause in statement.handlers:
             names = caught_names(clause)
             if names is None or any(n in _GUARDS for n in names):
+                return True
+    for statement in node.withs:
+        for item in statement.items:
+            call = item.item
+            if isinstance(call, cst.Call) and (dotted(call.func) or "").rsplit(".", 1)[-1] == "suppress" and any(
+                    (dotted(arg.value) or "").rsplit(".", 1)[-1] in _GUARDS for arg in call.args):
                 return True
     return False
 
