@@ -518,7 +518,9 @@ def _fix_worker(task: tuple[str, str, bytes, bool, bool]) -> tuple[bytes | None,
 @click.argument("paths", nargs=-1, type=click.Path())
 @_config_options
 @click.option("--diff", is_flag=True, help="Print a unified diff of the fixes; write nothing.")
-@click.option("--unsafe", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option("--unsafe-fixes", "--unsafe", "unsafe", is_flag=True,
+              help="Also apply fixes that may change behaviour (NL106/NL107's "
+                   "'except WebSocketDisconnect' before a broad except).")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default=True,
               help="Worker processes (0: one per CPU; 1: no worker processes).")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
@@ -529,7 +531,7 @@ def fix(paths: tuple[str, ...], config_file: str | None, isolated: bool,
         diff: bool, unsafe: bool, jobs: int, color: str, quiet: bool) -> None:
     """Apply the automatic fixes in PATHS (default: the current directory).
 
-    Only safe fixes unless --unsafe. A file is rewritten atomically, keeping its
+    Only safe fixes unless --unsafe-fixes. A file is rewritten atomically, keeping its
     formatting, comments, encoding, line endings and permissions, and only when a fix
     changes it; a file with other hard links, or in a directory that cannot be written,
     is rewritten in place. A read-only file that a fix would change is not written: one
@@ -615,12 +617,13 @@ def rules(output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps([
             {"code": r.code, "name": r.name, "family": r.family, "fixable": r.fixable,
+             "unsafe_fix": r.unsafe_fix,
              "summary": r.summary} for r in RULES.values()], indent=2))
         return
     name_width = max(len(r.name) for r in RULES.values())
-    click.echo(f"{'code':<6} {'name':<{name_width}} {'fix':<4} summary")
+    click.echo(f"{'code':<6} {'name':<{name_width}} {'fix':<6} summary")
     for r in RULES.values():
-        click.echo(f"{r.code:<6} {r.name:<{name_width}} {'safe' if r.fixable else '-':<4} {r.summary}")
+        click.echo(f"{r.code:<6} {r.name:<{name_width}} {'safe' if r.fixable else 'unsafe' if r.unsafe_fix else '-':<6} {r.summary}")
 
 
 @cli.command()

@@ -12,6 +12,7 @@ class Rule:
     summary: str
     family: str  # the rule family: decides the cheap text screen and the module
     fixable: bool = False
+    unsafe_fix: bool = False  # a fix applied only with --unsafe-fixes (it changes behaviour)
 
 
 RULES: dict[str, Rule] = {
@@ -28,11 +29,16 @@ RULES: dict[str, Rule] = {
              "accept"),
         Rule("NL105", "double-accept", "accept reached twice on one path", "accept"),
         Rule("NL106", "send-after-disconnect",
-             "send or close on the websocket inside 'except WebSocketDisconnect'", "accept"),
+             "send or close on a websocket whose client is already gone on that path", "accept",
+             unsafe_fix=True),
         Rule("NL107", "swallowed-disconnect",
-             "an except clause swallows the WebSocketDisconnect of a send or receive", "disconnect"),
+             "an except clause swallows the WebSocketDisconnect of a send or receive", "disconnect",
+             unsafe_fix=True),
         Rule("NL108", "client-state-liveness",
              "liveness check reads only client_state, not application_state", "disconnect"),
+        Rule("NL109", "io-not-awaited",
+             "a websocket send, receive or close called without 'await' (or in a plain-def route)",
+             "accept", fixable=True),
         Rule("NL201", "resource-not-released",
              "a per-connection resource whose release is not guaranteed on every exit path",
              "resources"),

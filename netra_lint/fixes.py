@@ -252,3 +252,146 @@ def unified_diff(before: str, after: str, name: str) -> str:
     return "".join(difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True),
         fromfile=old, tofile=new))
+
+
+# -- the unsafe fix of NL106/NL107: let the disconnect through before a broad handler -----
+
+FIX_TITLES["NL106"] = FIX_TITLES["NL107"] = (
+    "Let WebSocketDisconnect through before the broad except (changes behaviour)")
+
+_BROAD = frozenset({"Exception", "BaseException"})
+_TAKES = _BROAD | {"WebSocketDisconnect"}
+
+
+class UnsafeFix(tuple):
+    """A ``(original, replacement)`` fix applied only with ``--unsafe-fixes``."""
+
+    unsafe = True
+
+
+def _names(handler: cst.ExceptHandler) -> tuple[str, ...] | None:
+    from .engine.module import caught_names
+
+    return caught_names(handler)
+
+
+def broad_handler_fixable(statement: cst.Try, handler: cst.ExceptHandler) -> bool:
+    """``handler`` is a broad clause (``except Exception``, bare, ``BaseException``) that
+    takes the disconnect: no clause before it names WebSocketDisconnect or is broad."""
+    for clause in statement.handlers:
+        names = _names(clause)
+        takes = names is None or any(n in _TAKES for n in names)
+        if clause is handler:
+            return takes and not (names and "WebSocketDisconnect" in names)
+        if takes:
+            return False
+    return False
+
+
+def _disconnect_name(index) -> str | None:
+    """``WebSocketDisconnect`` when this module binds that name to it (an alias such as
+    ``as Gone`` is not used: the analysis knows the exception by its own name)."""
+    target = index.aliases.get("WebSocketDisconnect")
+    if target is not None and target.rsplit(".", 1)[-1] == "WebSocketDisconnect":
+        return "WebSocketDisconnect"
+    return None
+
+
+def _import_line(index) -> cst.SimpleStatementLine:
+    source = "fastapi" if any(t.split(".", 1)[0] == "fastapi" for t in index.aliases.values()) \
+        else "starlette.websockets"
+    return cst.parse_statement(f"from {source} import WebSocketDisconnect\n")
+
+
+def let_disconnect_through(module: cst.Module, index, statement: cst.Try,
+                           handler: cst.ExceptHandler, leave: str) -> UnsafeFix | None:
+    """Insert ``except WebSocketDisconnect: <leave>`` (``raise`` or ``return``) right
+    before ``handler``, importing WebSocketDisconnect when nothing binds it. Returns the
+    fix: the ``try`` replaced, or the whole module when an import is added."""
+    if not broad_handler_fixable(statement, handler):
+        return None
+    name = _disconnect_name(index)
+    body_statement = cst.Raise() if leave == "raise" else cst.Return()
+    if isinstance(handler.body, cst.IndentedBlock):
+        body = cst.IndentedBlock(body=[cst.SimpleStatementLine([body_statement])],
+                                 indent=handler.body.indent)
+    else:
+        body = cst.SimpleStatementSuite(body=[body_statement])
+    new_clause = cst.ExceptHandler(
+        body=body, type=cst.Name(name or "WebSocketDisconnect"),
+        leading_lines=handler.leading_lines,
+        whitespace_after_except=cst.SimpleWhitespace(" "))
+    handlers = []
+    for clause in statement.handlers:
+        if clause is handler:
+            handlers.append(new_clause)
+            clause = clause.with_changes(leading_lines=())
+        handlers.append(clause)
+    new_try = statement.with_changes(handlers=handlers)
+    if name is not None:
+        return UnsafeFix((statement, new_try))
+    # add the import after the module's last top-level import (or its docstring)
+    body = list(module.body)
+    position = 0
+    for i, top in enumerate(body):
+        if isinstance(top, cst.SimpleStatementLine) and top.body and isinstance(
+                top.body[0], (cst.Import, cst.ImportFrom)):
+            position = i + 1
+        elif i == 0 and isinstance(top, cst.SimpleStatementLine) and top.body and isinstance(
+                top.body[0], cst.Expr) and isinstance(top.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            position = 1
+
+    class _Swap(cst.CSTTransformer):
+        def on_leave(self, original_node, updated_node):
+            return new_try if original_node is statement else updated_node
+
+    swapped = module.visit(_Swap())
+    new_body = list(swapped.body)
+    extended = _extend_import(new_body, index)
+    if extended is None:
+        new_body.insert(position, _import_line(index))
+    return UnsafeFix((module, swapped.with_changes(body=new_body)))
+
+
+def _extend_import(body: list, index) -> bool | None:
+    """Add WebSocketDisconnect to an existing one-line ``from fastapi import ...`` (or
+    ``from starlette.websockets import ...``); None when there is none."""
+    from .engine.module import dotted
+
+    for i, top in enumerate(body):
+        if not (isinstance(top, cst.SimpleStatementLine) and len(top.body) == 1
+                and isinstance(top.body[0], cst.ImportFrom)):
+            continue
+        node = top.body[0]
+        if (node.relative or node.module is None or isinstance(node.names, cst.ImportStar)
+                or node.lpar is not None or dotted(node.module) not in ("fastapi", "starlette.websockets")):
+            continue
+        names = list(node.names)
+        names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        names.append(cst.ImportAlias(name=cst.Name("WebSocketDisconnect")))
+        body[i] = top.with_changes(body=[node.with_changes(names=names)])
+        return True
+    return None
+
+
+def disconnect_fix(ctx, info, node: cst.CSTNode) -> UnsafeFix | None:
+    """The unsafe fix for an NL106 finding at ``node`` (a send/close inside a broad
+    handler) or an NL107 finding (``node`` is the handler): ``return`` when the ``try``
+    is in the websocket endpoint itself, else ``raise`` (a helper's caller must learn)."""
+    from .engine.walk import find, walk
+
+    found: tuple[cst.Try, cst.ExceptHandler] | None = None
+    for statement in find(info.node.body, cst.Try):
+        for handler in statement.handlers:
+            if handler is node or any(n is node for n in walk(handler.body, ())):
+                found = (statement, handler)  # pre-order: the last match is the innermost
+    if found is None:
+        return None
+    statement, handler = found
+    endpoint = ctx.index.route_style(info) is not None or (
+        info.cls is not None and info.name in ("on_receive", "on_connect")
+        and info.cls.name in ctx.websockets._endpoint_classes)
+    # In the endpoint itself nothing above it catches a re-raised disconnect (uvicorn would
+    # log "Exception in ASGI application"): returning ends the connection cleanly there.
+    leave = "return" if endpoint else "raise"
+    return let_disconnect_through(ctx.module, ctx.index, statement, handler, leave)

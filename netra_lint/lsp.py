@@ -3,7 +3,8 @@
 Diagnostics are published on open, change (after a short pause in typing) and save, with
 the configuration that ``netra-lint check`` would use for the file (the nearest
 pyproject.toml with ``[tool.netra-lint]``), ``# noqa`` included. Safe fixes are offered as
-``quickfix`` code actions, and all of a file's safe fixes as ``source.fixAll.netra-lint``.
+``quickfix`` code actions, and all of a file's safe fixes as ``source.fixAll.netra-lint``;
+an unsafe fix (NL106/NL107) is a ``quickfix`` whose title says it changes behaviour.
 
 The analysis runs on one worker thread, never on the event loop: the server keeps reading
 messages, answering requests and taking document changes while a large file is analysed.
@@ -183,7 +184,9 @@ def _wanted(kind: str, only: Sequence[str] | None) -> bool:
 def code_actions(server: NetraLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     document = server.workspace.get_text_document(params.text_document.uri)
     config, path, findings = server.findings(document)
-    fixable = [f for f in findings if is_fixable(f)]
+    # unsafe fixes are offered one by one as quick fixes that say they change behaviour,
+    # never in "fix all"
+    fixable = [f for f in findings if is_fixable(f, unsafe=True)]
     if not fixable:
         return []
     only = params.context.only
@@ -195,16 +198,21 @@ def code_actions(server: NetraLanguageServer, params: types.CodeActionParams) ->
         for finding in fixable:
             if not first <= finding.line - 1 <= last:
                 continue
-            result = fix_text(document.source, filename, config.settings, codes, only=finding)
+            safe = is_fixable(finding)
+            result = fix_text(document.source, filename, config.settings, codes, unsafe=not safe,
+                              only=finding)
             if not result.changed:
                 continue
             matching = [d for d in params.context.diagnostics
                         if d.code == finding.code and d.range.start.line == finding.line - 1]
+            title = fix_title(finding.code)
+            if not safe and "changes behaviour" not in title:
+                title += " (changes behaviour)"
             actions.append(types.CodeAction(
-                title=f"{fix_title(finding.code)} ({finding.code})",
+                title=f"{title} ({finding.code})",
                 kind=types.CodeActionKind.QuickFix,
                 diagnostics=matching or [diagnostic(document, finding)],
-                is_preferred=True,
+                is_preferred=safe,
                 edit=types.WorkspaceEdit(changes={document.uri: [
                     whole_document_edit(document, result.text)]}),
             ))

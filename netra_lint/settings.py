@@ -46,6 +46,12 @@ class Settings:
         metadata={"help": "Sanctioned id generators: dotted functions or whole modules "
                           "(e.g. UnifiedIDManager.generate_thread_id, myapp.ids)."},
     )
+    close_after_received_disconnect: bool = field(
+        default=True,
+        metadata={"help": "NL106 reports a close() after the client's disconnect was received "
+                          "(it raises under uvicorn's websockets and wsproto backends); set "
+                          "false for websockets-sansio deployments, where it does not."},
+    )
 
     project: bool = field(
         default=True,

@@ -199,7 +199,8 @@ def test_code_is_in_the_index(code: str) -> None:
     row = rows[code]
     assert row.group("name").strip() == RULES[code].name, f"{code}: name in docs/README.md"
     assert row.group("link") == f"rules/{code}.md", f"{code}: link in docs/README.md"
-    assert row.group("fix").strip() == ("safe" if RULES[code].fixable else "-"), (
+    wanted = "safe" if RULES[code].fixable else "unsafe" if RULES[code].unsafe_fix else "-"
+    assert row.group("fix").strip() == wanted, (
         f"{code}: fix column in docs/README.md")
 
 

@@ -18,6 +18,7 @@ from tests.harness import ANNOTATION, expected_from_annotations, run_flake8
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FILES = sorted(FIXTURES.glob("*.py"))
+_SCALAR = ("netra-id-names", "netra-close-after-received-disconnect")  # not lists
 OPTIONS = re.compile(r"^# options: (?P<options>.*)$", re.MULTILINE)
 
 
@@ -37,7 +38,7 @@ def _settings(text: str) -> tuple[Settings, tuple[str, ...]]:
     options = Options()
     for flag in flags:
         key, _, value = flag.lstrip("-").partition("=")
-        setattr(options, key.replace("-", "_"), value.split(",") if "," in value or key != "netra-id-names" else value)
+        setattr(options, key.replace("-", "_"), value.split(",") if "," in value or key not in _SCALAR else value)
     NetraChecker.parse_options(options)
     settings = NetraChecker.settings
     NetraChecker.settings = Settings()

@@ -43,6 +43,7 @@ class Swallow:
     goes_on: bool        # (a) the function uses the websocket again afterwards
     handed_in: bool      # (b) the websocket came from the caller
     from_receive: bool = False  # the disconnect comes from a receive (not a send)
+    replies: str | None = None  # a send/close on the socket in the handler (it raises too)
     culprit: Culprit | None = None  # the caller (in any module) that drops the failure value
     value: str | None = None        # the failure value the handler returns
 
@@ -113,7 +114,8 @@ class DisconnectAnalysis:
 
     # -- the question NL107 asks -------------------------------------------------------
     def swallows(self, info: FunctionInfo) -> list[Swallow]:
-        tracked = [t for t in self.ws.tracked(info) if t.framework is fw.STARLETTE]
+        tracked = [t for t in self.ws.tracked(info)
+                   if t.framework is fw.STARLETTE and "." not in t.name]  # not self.websocket
         if not tracked:
             return []
         everything = self.ws.tracked(info)
@@ -135,7 +137,8 @@ class DisconnectAnalysis:
         found = []
         for (_, var), (statement, method, from_receive) in raising.items():
             handler = next(h for h in statement.handlers if catches_disconnect(h))
-            if self._handled(handler, var):
+            checker = self._effects(handler, var, info)
+            if checker.handled:
                 continue
             var_info = next(t for t in tracked if t.name == var)
             goes_on = self._used_after(graph, events, names.index(var), handler)
@@ -149,7 +152,7 @@ class DisconnectAnalysis:
                     continue
             if goes_on or handed_in:
                 found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive,
-                                     culprit, _returned_text(handler)))
+                                     checker.replies, culprit, _returned_text(handler)))
         return found
 
     def _callers_verdict(self, info: FunctionInfo, handler: cst.ExceptHandler):
@@ -163,11 +166,37 @@ class DisconnectAnalysis:
             return verdict
         return self._callers_act(info, handler), None
 
-    def _handled(self, handler: cst.ExceptHandler, var: str) -> bool:
-        """The handler re-raises, leaves the loop, closes, releases or uses the socket."""
-        checker = _HandlerEffects(var)
+    def _handled(self, handler: cst.ExceptHandler, var: str, info: FunctionInfo | None = None) -> bool:
+        """The handler re-raises, leaves the loop, or closes/releases the connection
+        without another send. A send or close on the socket itself is not handling it:
+        that call raises too (NL106); nor is a helper that sends or closes on it."""
+        return self._effects(handler, var, info).handled
+
+    def _effects(self, handler: cst.ExceptHandler, var: str, info: FunctionInfo | None) -> "_HandlerEffects":
+        checker = _HandlerEffects(var, None if info is None else self._sends_on_gone(info))
         handler.body.visit(checker)
-        return checker.handled
+        return checker
+
+    def _sends_on_gone(self, info: FunctionInfo):
+        """``call -> bool``: the helper called sends or closes on its websocket argument
+        when the client is gone (answered by the helper's summary)."""
+        from .websockets import GONE_RECEIVED, gone_effects
+
+        types = self.ws.types(info)
+        effects = gone_effects(self.ws)
+
+        def sends(call: cst.Call, position: int | None, keyword: str | None) -> bool:
+            target = types.resolve(call)
+            if target is None:
+                return False  # not visible here: releasing, benefit of the doubt
+            from .calls import bind_argument
+
+            param = bind_argument(target, call, position, keyword)
+            if param is None:
+                return False
+            misuse, _ = effects.after_gone(target.function, param, GONE_RECEIVED)
+            return misuse is not None
+        return sends
 
     @staticmethod
     def _owns_receive_loop(info: FunctionInfo, var: str) -> bool:
@@ -225,9 +254,24 @@ def _describe(event: _Event) -> str:
 
 
 class _HandlerEffects(cst.CSTVisitor):
-    def __init__(self, var: str) -> None:
+    def __init__(self, var: str, sends=None) -> None:
         self.var = var
+        self.sends = sends
         self.handled = False
+        self.replies: str | None = None
+        self._conditional = 0  # inside an ``if``/``try`` of the handler: may not run or raise
+
+    def visit_If(self, node: cst.If) -> None:
+        self._conditional += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self._conditional -= 1
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._conditional += 1
+
+    def leave_Try(self, original_node: cst.Try) -> None:
+        self._conditional -= 1
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False
@@ -241,13 +285,20 @@ class _HandlerEffects(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self.var:
-            self.handled = True  # closes it, or uses it (a send here raises again)
-            return
+            if (self.replies is None and not self._conditional
+                    and func.attr.value.startswith(("send", "close"))):
+                self.replies = f"{self.var}.{func.attr.value}()"
+            return  # a send or close on the dead socket: it raises too (NL106), not handling
         if call_name(node) in _LOGGING:
             return
+        position = 0
         for arg in node.args:
+            keyword = arg.keyword.value if arg.keyword is not None else None
             if isinstance(arg.value, cst.Name) and arg.value.value == self.var:
-                self.handled = True  # released, unregistered or collected as dead
+                if self.sends is None or not self.sends(node, None if keyword else position, keyword):
+                    self.handled = True  # released, unregistered or collected as dead
+            if keyword is None:
+                position += 1
 
     @staticmethod
     def returns_value(handler: cst.ExceptHandler) -> bool:
@@ -265,7 +316,9 @@ class _Returns(cst.CSTVisitor):
         return False
 
     def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None and not (isinstance(node.value, cst.Name) and node.value.value == "None"):
+        # ``return None`` written out is a failure value too (SPEC: False, None, a status);
+        # a bare ``return`` is not
+        if node.value is not None:
             self.with_value = True
 
 

@@ -55,6 +55,25 @@ def does_io(index, function: ExternalFunction, param: int) -> bool:
                    lambda analysis, info: _disconnects(analysis).does_io(info, param)) is True
 
 
+def after_gone(index, function: ExternalFunction, param: int, atom: str):
+    """NL106 through a helper of another module: (its first send/close on the gone
+    socket, the atoms it leaves)."""
+    from .websockets import UNKNOWN, Misuse, gone_effects
+
+    def compute(analysis, info):
+        misuse, exits = gone_effects(analysis).after_gone(info, param, atom)
+        return {"misuse": [misuse.check, misuse.method] if misuse is not None else None,
+                "exits": sorted(exits)}
+
+    data = _agreed(index, function, f"gone{param}-{atom}", compute)
+    try:
+        misuse = data["misuse"]
+        return (Misuse(str(misuse[0]), None, "", str(misuse[1]), fw.STARLETTE) if misuse else None,
+                frozenset(str(a) for a in data["exits"]))
+    except (KeyError, TypeError, IndexError):
+        return None, frozenset({UNKNOWN})
+
+
 def _disconnects(analysis):
     found = getattr(analysis, "_disconnect_analysis", None)
     if found is None:

@@ -349,7 +349,8 @@ def _dotted(node: ast.expr | None) -> str | None:
 
 # -- the on-disk store of facts ------------------------------------------------------------
 
-_ATOMS = frozenset({"new", "accepted", "closed", "unknown", "failed"})
+_ATOMS = frozenset({"new", "accepted", "closed", "unknown", "failed", "gone-received",
+                    "gone-sent", "raising-received", "raising-sent", "io-not-awaited"})
 _USAGES = frozenset({"acts", "drops", "returns"})
 
 
@@ -364,6 +365,12 @@ def valid_fact(key: Any, value: Any) -> bool:
         return isinstance(value, bool)
     if kind.startswith("ws"):
         return _valid_summary(value)
+    if kind.startswith("gone"):
+        misuse = value.get("misuse") if isinstance(value, dict) else 0
+        return (isinstance(value, dict) and isinstance(value.get("exits"), list)
+                and set(value["exits"]) <= _ATOMS and (misuse is None or (
+                    isinstance(misuse, list) and len(misuse) == 2
+                    and all(isinstance(x, str) for x in misuse))))
     if kind == "calls":
         return isinstance(value, list) and all(_valid_site(site) for site in value)
     return False

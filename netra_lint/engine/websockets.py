@@ -18,7 +18,7 @@ import libcst as cst
 from ..settings import Settings
 from . import frameworks as fw
 from .calls import LocalTypes, Target, _unquote, bind_argument, is_external
-from .cfg import ASSUME, CFG, NEXT, RETURN, STMT, TEST, Node
+from .cfg import ASSUME, CFG, HANDLER, JOIN, NEXT, RETURN, STMT, TEST, Node
 from .flow import Dataflow
 from .walk import NESTED_SCOPES, find, walk
 from .module import (ClassInfo, FunctionInfo, ModuleIndex, call_name, caught_names,
@@ -30,6 +30,38 @@ NEW, ACCEPTED, CLOSED, UNKNOWN = "new", "accepted", "closed", "unknown"
 FAILED = "failed"
 Atoms = frozenset
 State = tuple  # one Atoms per tracked websocket of the function
+
+# After the client has gone (NL106): a send/receive on the websocket raised and a handler
+# that takes the disconnect caught it. ``gone-received``: the disconnect came from a
+# receive (the client closed; a close then raises under uvicorn's websockets and wsproto
+# backends, not websockets-sansio); ``gone-sent``: from a send (Starlette marked the
+# application side DISCONNECTED; any send or close raises). On the exceptional edge of the
+# raising operation the atom is first *pending* (``raising-*``): it becomes ``gone-*`` at
+# an ``except`` clause that takes the disconnect, and is dropped at one that does not.
+GONE_RECEIVED, GONE_SENT = "gone-received", "gone-sent"
+PENDING_RECEIVED, PENDING_SENT = "raising-received", "raising-sent"
+GONE = frozenset({GONE_RECEIVED, GONE_SENT})
+_PENDING = {PENDING_RECEIVED: GONE_RECEIVED, PENDING_SENT: GONE_SENT}
+_TRANSIENT = GONE | frozenset(_PENDING)
+# ``except`` clauses that take a WebSocketDisconnect (measured: ``except RuntimeError`` or
+# ``except OSError`` never sees the first failure, Starlette turns it into the disconnect)
+_TAKES_DISCONNECT = frozenset({"WebSocketDisconnect", "Exception", "BaseException"})
+# a ``try`` around the send/close that catches its failure on every backend: after a
+# failed send it is a WebSocketDisconnected (a RuntimeError), after a received disconnect
+# a RuntimeError under uvicorn's websockets backend; ``except WebSocketDisconnect`` alone
+# catches only the wsproto/websockets-sansio case
+_GUARDS = frozenset({"WebSocketDisconnected", "Exception", "BaseException", "RuntimeError"})
+
+# NL109: the coroutine methods of each framework's websocket (accept is NL102's)
+IO_NOT_AWAITED = "io-not-awaited"
+_COROUTINE_METHODS = {
+    "starlette": frozenset({"send_text", "send_bytes", "send_json", "send", "receive_text",
+                            "receive_bytes", "receive_json", "receive", "close",
+                            "send_denial_response"}),
+    "aiohttp": frozenset({"send_str", "send_bytes", "send_json", "send_frame", "ping", "pong",
+                          "receive", "receive_str", "receive_bytes", "receive_json", "close"}),
+    "channels": frozenset({"send", "send_json", "close"}),
+}
 
 _ALL_KNOWN = (NEW, ACCEPTED, CLOSED)
 _ATOM_OF_MEMBER = {"CONNECTING": NEW, "CONNECTED": ACCEPTED, "DISCONNECTED": CLOSED,
@@ -54,6 +86,7 @@ class Misuse:
     framework: fw.Framework
     via: str | None = None  # the helper called at ``node`` that misuses the websocket
     spawner: str | None = None
+    detail: str | None = None  # NL106: "received"/"sent" (how the client went), else None
 
 
 @dataclass
@@ -159,8 +192,64 @@ class WebSocketAnalysis:
         key = id(info.node)
         found = self._tracked.get(key)
         if found is None:
-            found = self._tracked[key] = self._find_tracked(info)
+            found = self._tracked[key] = self._after_disconnect_tracked(info, self._find_tracked(info))
         return found
+
+    def _after_disconnect_tracked(self, info: FunctionInfo, found: list[Tracked]) -> list[Tracked]:
+        """NL106's additions: ``on_disconnect`` of a WebSocketEndpoint runs after Starlette
+        received the client's disconnect (or after ``on_receive`` raised), and a websocket
+        held in an attribute (``self.websocket``) is tracked through it."""
+        if info.cls is not None and info.name == "on_disconnect" and info.cls.name in self._endpoint_classes:
+            found = [Tracked(t.name, t.framework, t.owner, frozenset({ACCEPTED, GONE_RECEIVED}), t.param_index)
+                     if t.param_index == 1 else t for t in found]
+        if info.cls is not None and info.is_method and info.cls.name not in self._channels:
+            params = parameters(info.node)
+            if params:
+                me = params[0].name.value
+                for attr in sorted(self._websocket_attributes(info.cls)):
+                    name = f"{me}.{attr}"
+                    if all(t.name != name for t in found):
+                        found.append(Tracked(name, fw.STARLETTE, False, frozenset({UNKNOWN})))
+        return found
+
+    def _websocket_attributes(self, cls: ClassInfo) -> set[str]:
+        """Attributes of ``cls`` that hold a server websocket: ``self.x = websocket`` in a
+        method whose parameter ``websocket`` is annotated as one, or ``x: WebSocket``."""
+        found = getattr(self, "_ws_attrs", None)
+        if found is None:
+            found = self._ws_attrs = {}
+        key = id(cls.node)
+        if key in found:
+            return found[key]
+        attrs: set[str] = set()
+        for statement in cls.node.body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if (isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name)
+                            and self.is_websocket_annotation(small.annotation.annotation)):
+                        attrs.add(small.target.value)
+        for method in cls.methods.values():
+            params = parameters(method.node)
+            if not params or not method.is_method:
+                continue
+            me = params[0].name.value
+            sockets = {p.name.value for p in params[1:] if p.annotation is not None
+                       and self.is_websocket_annotation(p.annotation.annotation)}
+            for node in find(method.node.body, (cst.Assign, cst.AnnAssign)):
+                targets = ([t.target for t in node.targets] if isinstance(node, cst.Assign)
+                           else [node.target])
+                value = node.value
+                for target in targets:
+                    if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+                            and target.value.value == me):
+                        continue
+                    if isinstance(value, cst.Name) and value.value in sockets:
+                        attrs.add(target.attr.value)
+                    elif isinstance(node, cst.AnnAssign) and self.is_websocket_annotation(
+                            node.annotation.annotation):
+                        attrs.add(target.attr.value)
+        found[key] = attrs
+        return attrs
 
     def _find_tracked(self, info: FunctionInfo) -> list[Tracked]:
         node = info.node
@@ -242,7 +331,7 @@ class WebSocketAnalysis:
         out = []
         for misuse in found:
             var = next(t for t in tracked if t.name == misuse.var)
-            local = misuse.check in (fw.NOT_AWAITED, fw.SEND_AFTER_DISCONNECT)
+            local = misuse.check in (fw.NOT_AWAITED, fw.SEND_AFTER_DISCONNECT, IO_NOT_AWAITED)
             if not (var.owner or local):
                 continue
             key = (misuse.check, id(misuse.node), misuse.var)
@@ -371,6 +460,8 @@ class _EventExtractor:
     def _var(self, expr: cst.BaseExpression | None) -> int | None:
         if isinstance(expr, cst.Name):
             return self.names.get(expr.value)
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            return self.names.get(f"{expr.value.value}.{expr.attr.value}")  # self.websocket
         return None
 
     def _node(self, node: Node) -> list[_Event]:
@@ -591,6 +682,10 @@ class _Lifecycle(Dataflow[State]):
         if node.kind == ASSUME:
             return self._assume_node(node, state)
         state = state[:-1] + (None,)
+        if node.kind == HANDLER:
+            state = self._enter_handler(node, state)
+        elif node.kind == JOIN and isinstance(node.cst, cst.With):
+            state = self._enter_handler(node, state)  # after ``with suppress(...)``
         events = self.events.get(node.index)
         self._branch = None
         if events:
@@ -612,6 +707,80 @@ class _Lifecycle(Dataflow[State]):
             state = state[:-1] + ((id(call), true_state, false_state),)
         return state
 
+    # -- after the client has gone (NL106) -------------------------------------------
+    def exceptional(self, node: Node, state: State) -> State:
+        """Along the exceptional edge of a send/receive (or a helper that lets its
+        disconnect escape), the websocket may be the one whose client has gone."""
+        events = self.events.get(node.index)
+        if not events or state is None:
+            return state
+        current = None
+        for event in events:
+            pending = self._raising(event)
+            atoms = state[event.var]
+            if pending is None or not (atoms & _LIVE):
+                continue
+            if current is None:
+                current = list(state)
+            current[event.var] = current[event.var] | {pending}
+        return state if current is None else tuple(current)
+
+    def _raising(self, event: _Event) -> str | None:
+        if event.kind == fw.RECEIVE:
+            return PENDING_RECEIVED
+        if event.kind == fw.SEND:
+            return PENDING_SENT if event.awaited or event.method == "async for" else None
+        if (event.kind == "pass" and event.awaited and event.target is not None
+                and event.param is not None and self.tracked[event.var].framework is fw.STARLETTE
+                and gone_effects(self.analysis).raises_disconnect(event.target.function, event.param)):
+            return PENDING_RECEIVED  # which way the helper's client went is not known
+        return None
+
+    def _enter_handler(self, node: Node, state: State) -> State:
+        """Pending disconnects become ``gone`` in the clause that takes them."""
+        if not any(atoms & _PENDING.keys() for atoms in state[:-1] if atoms):
+            return state
+        takes = (_suppresses_disconnect(node.cst) if isinstance(node.cst, cst.With)
+                 else _takes_disconnect(self.analysis, self.info, node.cst))
+        out = []
+        for atoms in state[:-1]:
+            if atoms and atoms & _PENDING.keys():
+                kept = atoms - _PENDING.keys()
+                if takes:
+                    kept |= {_PENDING[a] for a in atoms & _PENDING.keys()}
+                atoms = kept
+            out.append(atoms)
+        return tuple(out) + (state[-1],)
+
+    def _not_awaited(self, event: _Event, var: Tracked) -> bool:
+        """NL109: a coroutine method of the websocket whose coroutine is dropped (an
+        expression statement without ``await``), or any such call in a websocket route
+        written as a plain ``def``."""
+        if event.awaited or event.kind in ("pass", "spawn", fw.ACCEPT):
+            return False
+        if event.method not in _COROUTINE_METHODS.get(var.framework.name, ()):
+            return False
+        if not self.info.is_async:
+            return self.analysis.index.route_style(self.info) is not None
+        return event.discarded
+
+    def _after_gone(self, report: bool, event: _Event, var: Tracked, atoms: Atoms) -> None:
+        """A send or close on a websocket whose client is gone on some path."""
+        gone = atoms & GONE
+        if not gone or _guarded(self._node):
+            return
+        if event.kind == fw.CLOSE and GONE_SENT not in gone and not self.analysis.settings.close_after_received_disconnect:
+            return  # websockets-sansio tolerates a close after a received disconnect
+        if not event.awaited:
+            return  # a dropped coroutine sends nothing (NL109)
+        if GONE_RECEIVED not in gone:
+            detail = "sent"
+        elif GONE_SENT in gone and event.kind == fw.CLOSE:
+            detail = "either"  # raises on every backend on the path where a send failed
+        else:
+            detail = "received"
+        self._report(report, fw.SEND_AFTER_DISCONNECT, event, var, detail=detail)
+
     def _assume_node(self, node: Node, state: State) -> State | None:
         branch = state[-1]
         test, polarity = _strip(node.expr, node.polarity)
@@ -625,12 +794,12 @@ class _Lifecycle(Dataflow[State]):
 
     # -- events --------------------------------------------------------------------
     def _report(self, report: bool, check: str, event: _Event, var: Tracked,
-                method: str | None = None, via: str | None = None) -> None:
+                method: str | None = None, via: str | None = None, detail: str | None = None) -> None:
         if self._node.expects_raise:
             return  # inside ``with pytest.raises(...)``: the failure is the point
         if report and check in var.framework.checks:
             self.sink.append(Misuse(check, event.call, var.name, method or event.method,
-                                    var.framework, via, event.spawner))
+                                    var.framework, via, event.spawner, detail))
 
     def _event(self, event: _Event, node: Node, current: list, report: bool) -> bool:
         self._node = node
@@ -639,6 +808,11 @@ class _Lifecycle(Dataflow[State]):
         known = bool(atoms) and UNKNOWN not in atoms
         in_disconnect = any(_catches_disconnect(h) for h in node.handlers)
         kind = event.kind
+        if self._not_awaited(event, var):
+            if report and not node.expects_raise and fw.NOT_AWAITED in var.framework.checks:
+                self.sink.append(Misuse(IO_NOT_AWAITED, event.call, var.name, event.method,
+                                        var.framework, detail="def" if not self.info.is_async else None))
+            return True  # a coroutine that is never awaited does nothing
         if kind == fw.ACCEPT:
             if event.discarded and not event.awaited:
                 self._report(report, fw.NOT_AWAITED, event, var)
@@ -648,22 +822,27 @@ class _Lifecycle(Dataflow[State]):
                 self._report(report, fw.DOUBLE_ACCEPT, event, var)
             current[event.var] = frozenset({ACCEPTED})
         elif kind in (fw.CLOSE, fw.DENY):
-            if in_disconnect and kind == fw.CLOSE:
+            if in_disconnect and kind == fw.CLOSE and not _guarded(node):
                 self._report(report, fw.SEND_AFTER_DISCONNECT, event, var)
+            elif kind == fw.CLOSE and atoms & GONE:
+                self._after_gone(report, event, var, atoms)
             elif known and CLOSED in atoms and kind == fw.CLOSE:
                 self._report(report, fw.USE_AFTER_CLOSE, event, var)
             current[event.var] = frozenset({CLOSED})
         elif kind in (fw.SEND, fw.RECEIVE):
-            if in_disconnect and kind == fw.SEND:
+            if in_disconnect and kind == fw.SEND and not _guarded(node):
                 self._report(report, fw.SEND_AFTER_DISCONNECT, event, var)
+            elif kind == fw.SEND and atoms & GONE:
+                self._after_gone(report, event, var, atoms)
             elif known and NEW in atoms:
                 self._report(report, fw.USE_BEFORE_ACCEPT, event, var)
             elif known and CLOSED in atoms:
                 self._report(report, fw.USE_AFTER_CLOSE, event, var)
             if atoms:
-                # Past a use that raises on ``new``/``closed`` paths only accepted paths go on;
-                # when none did, the finding is made and the variable is no longer tracked.
-                current[event.var] = (atoms - {NEW, CLOSED}) or frozenset({FAILED})
+                # Past a use that raises on ``new``/``closed``/``gone`` paths only accepted
+                # paths go on; when none did, the finding is made and the variable is no
+                # longer tracked.
+                current[event.var] = (atoms - {NEW, CLOSED} - GONE) or frozenset({FAILED})
         elif kind == "pass":
             return self._pass(event, var, atoms, known, current, report)
         elif kind == "spawn":
@@ -683,14 +862,32 @@ class _Lifecycle(Dataflow[State]):
             return True
         if target.function.is_async and event.discarded and not event.awaited:
             return True  # a dropped coroutine never runs
+        gone = atoms & GONE
+        if gone:
+            # the client is gone on some path: what does the helper do to the dead socket?
+            effects = gone_effects(self.analysis)
+            after_gone: set[str] = set()
+            for atom in sorted(gone):
+                misuse, exits = effects.after_gone(target.function, event.param, atom, event.bindings)
+                if misuse is not None and not _guarded(self._node) and not self._node.expects_raise:
+                    self._report(report, fw.SEND_AFTER_DISCONNECT, event, var, misuse.method,
+                                 target.function.name, misuse.detail)
+                after_gone |= exits
+            atoms = atoms - GONE
+            if not atoms:
+                current[event.var] = frozenset(after_gone) or frozenset({FAILED})
+                return True
+        else:
+            after_gone = set()
         summary = self.analysis.summary(target.function, event.param, event.bindings)
         if node_is_test(event, self._node):
-            self._branch = (event.call, event.var, summary.apply(atoms, True), summary.apply(atoms, False))
+            self._branch = (event.call, event.var, summary.apply(atoms, True) | after_gone,
+                            summary.apply(atoms, False) | after_gone)
         if known:
             for atom in atoms:
                 for misuse in summary.misuses.get(atom, ()):
                     self._report(report, misuse.check, event, var, misuse.method, target.function.name)
-        after = summary.apply(atoms)
+        after = summary.apply(atoms) | after_gone
         if not after:
             return False  # the helper never returns normally on these paths
         current[event.var] = after
@@ -730,9 +927,9 @@ class _Lifecycle(Dataflow[State]):
             test = test.expression
         if isinstance(test, cst.Call) and polarity:
             for arg in test.args:
-                if isinstance(arg.value, cst.Name):
+                if isinstance(arg.value, (cst.Name, cst.Attribute)):
                     for i, t in enumerate(self.tracked):
-                        if t.name == arg.value.value and state[i]:
+                        if t.name == dotted(arg.value) and state[i]:
                             # a predicate on the websocket (``is_connected(ws)``) that we
                             # cannot see into: whatever it tested, stop judging this path
                             state = state[:i] + (frozenset({UNKNOWN}),) + state[i + 1:]
@@ -749,13 +946,17 @@ class _Lifecycle(Dataflow[State]):
             return state
         for side, other in ((test.left, target.comparator), (target.comparator, test.left)):
             if (isinstance(side, cst.Attribute) and side.attr.value in ("application_state", "client_state")
-                    and isinstance(side.value, cst.Name) and isinstance(other, cst.Attribute)
+                    and isinstance(side.value, (cst.Name, cst.Attribute)) and isinstance(other, cst.Attribute)
                     and other.attr.value in _ATOM_OF_MEMBER):
                 for i, t in enumerate(self.tracked):
-                    if t.name != side.value.value or not state[i]:
+                    if t.name != dotted(side.value) or not state[i]:
                         continue
                     atom = _ATOM_OF_MEMBER[other.attr.value]
                     atoms = state[i]
+                    if atoms & _TRANSIENT:
+                        # the path checks the socket after the failure: it proves what it
+                        # proves, and NL106 stops judging this path
+                        atoms = (atoms - _TRANSIENT) | {UNKNOWN}
                     if equal:
                         if atom not in atoms and UNKNOWN not in atoms:
                             return None
@@ -769,6 +970,110 @@ class _Lifecycle(Dataflow[State]):
 
 
 _FALSY = ("False", "None")
+_LIVE = frozenset({ACCEPTED, UNKNOWN}) | GONE
+
+
+def _suppresses_disconnect(statement: cst.With) -> bool:
+    """``with contextlib.suppress(WebSocketDisconnect, ...)``: the body's disconnect is
+    swallowed there and the code after the ``with`` runs with the client gone."""
+    for item in statement.items:
+        call = item.item
+        if isinstance(call, cst.Call) and (dotted(call.func) or "").rsplit(".", 1)[-1] == "suppress":
+            for arg in call.args:
+                name = (dotted(arg.value) or "").rsplit(".", 1)[-1]
+                if name in _TAKES_DISCONNECT:
+                    return True
+    return False
+
+
+def _takes_disconnect(analysis: "WebSocketAnalysis", info: FunctionInfo,
+                      handler: cst.ExceptHandler) -> bool:
+    """Is ``handler`` the clause of its ``try`` that a WebSocketDisconnect lands in?"""
+    takes_cache = getattr(analysis, "_takes_cache", None)
+    if takes_cache is None:
+        takes_cache = analysis._takes_cache = {}
+    cache = takes_cache.setdefault(id(info.node), {})
+    if not cache:
+        for statement in find(info.node.body, (cst.Try, cst.TryStar)):
+            taken = False
+            for clause in statement.handlers:
+                names = caught_names(clause)
+                takes = names is None or any(n in _TAKES_DISCONNECT for n in names)
+                cache[id(clause)] = takes and not taken
+                taken = taken or takes
+        cache[0] = False
+    return cache.get(id(handler), False)
+
+
+def _guarded(node: Node) -> bool:
+    """The call is itself inside a ``try`` whose handlers catch its failure, or a
+    ``with suppress(...)`` of it."""
+    for statement in node.tries:
+        for clause in statement.handlers:
+            names = caught_names(clause)
+            if names is None or any(n in _GUARDS for n in names):
+                return True
+    for statement in node.withs:
+        for item in statement.items:
+            call = item.item
+            if isinstance(call, cst.Call) and (dotted(call.func) or "").rsplit(".", 1)[-1] == "suppress" and any(
+                    (dotted(arg.value) or "").rsplit(".", 1)[-1] in _GUARDS for arg in call.args):
+                return True
+    return False
+
+
+class GoneEffects:
+    """What a helper does to a websocket whose client is gone (NL106 through helpers):
+    the first send/close it makes on it, and the atoms it leaves. The one place callers
+    ask this, so that project mode can answer it across modules."""
+
+    def __init__(self, analysis: "WebSocketAnalysis") -> None:
+        self.analysis = analysis
+        self._cache: dict[tuple, tuple[Misuse | None, frozenset]] = {}
+        self._disconnects = None
+
+    def raises_disconnect(self, info: FunctionInfo, param: int) -> bool:
+        if self._disconnects is None:
+            from .disconnects import DisconnectAnalysis
+            self._disconnects = DisconnectAnalysis(self.analysis)
+        return self._disconnects.raises_disconnect(info, param)  # answers external ones too
+
+    def after_gone(self, info: FunctionInfo, param: int, atom: str,
+                   bindings: tuple = ()) -> tuple[Misuse | None, frozenset]:
+        if is_external(info):  # a helper in another module: its project fact
+            from .facts import after_gone
+
+            return after_gone(self.analysis.index, info, param, atom)
+        key = (id(info.node), param, atom, bindings)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        self._cache[key] = (None, frozenset({UNKNOWN}))  # recursion: not known yet
+        params = parameters(info.node)
+        if param >= len(params):
+            return None, frozenset({UNKNOWN})
+        name = params[param].name.value
+        others = [Tracked(t.name, t.framework, False, frozenset({UNKNOWN}) if t.initial else t.initial)
+                  for t in self.analysis.tracked(info) if t.name != name]
+        me = Tracked(name, fw.STARLETTE, False, frozenset({atom}), param)
+        found: list[Misuse] = []
+        flow = _Lifecycle(self.analysis, info, [me, *others], found, dict(bindings))
+        graph = self.analysis.cfg(info)
+        states = flow.solve(graph, flow.initial())
+        flow.replay(graph, states)
+        first = next((m for m in found if m.var == name and m.check == fw.SEND_AFTER_DISCONNECT), None)
+        exit_state = states[graph.exit]
+        exits = exit_state[0] if exit_state is not None else frozenset()
+        result = (first, frozenset(exits))
+        self._cache[key] = result
+        return result
+
+
+def gone_effects(analysis: "WebSocketAnalysis") -> GoneEffects:
+    effects = getattr(analysis, "_gone_effects", None)
+    if effects is None:
+        effects = analysis._gone_effects = GoneEffects(analysis)
+    return effects
 
 
 def _truth_of(value: cst.BaseExpression | None) -> bool | None:

@@ -1,4 +1,4 @@
-"""NL101-NL106: the websocket lifecycle (accept, close, disconnect)."""
+"""NL101-NL106, NL109: the websocket lifecycle (accept, close, disconnect)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Iterator
 import libcst as cst
 
 from ..engine import frameworks as fw
-from ..engine.websockets import Misuse
+from ..engine.websockets import IO_NOT_AWAITED, Misuse
 from ..finding import Finding
 from .base import Context
 
@@ -18,6 +18,7 @@ CODES = {
     fw.USE_AFTER_CLOSE: "NL104",
     fw.DOUBLE_ACCEPT: "NL105",
     fw.SEND_AFTER_DISCONNECT: "NL106",
+    IO_NOT_AWAITED: "NL109",
 }
 
 
@@ -51,15 +52,46 @@ def message(misuse: Misuse) -> str:
             return (f"{via}() accepts websocket '{v}', which is already accepted on some path; "
                     f"accept once")
         return f"'{v}.{misuse.method}()' is reached when '{v}' is already accepted on some path; accept once"
+    if check == IO_NOT_AWAITED:
+        if misuse.detail == "def":
+            return (f"'{v}.{misuse.method}()' in a websocket route written as a plain 'def': it "
+                    f"returns a coroutine that is never awaited (the route fails with 'object "
+                    f"NoneType can't be used in 'await' expression'); write 'async def' and "
+                    f"'await {v}.{misuse.method}(...)'")
+        return (f"'{v}.{misuse.method}()' is not awaited: the coroutine is dropped and nothing is "
+                f"sent or received ('coroutine was never awaited'); write 'await {v}.{misuse.method}(...)'")
+    if check == fw.SEND_AFTER_DISCONNECT and misuse.detail:
+        what = f"{via}(), which calls '{v}.{misuse.method}()'," if via else f"'{v}.{misuse.method}()'"
+        closes = misuse.method == "close" or (misuse.method == "send" and misuse.node is not None and via is None
+                                              and "websocket.close" in _code(misuse.node))
+        if misuse.detail == "sent":
+            return (f"{what} runs after a send on '{v}' failed (the client is gone): it raises "
+                    f"'Cannot call \"send\" once a close message has been sent'; return instead")
+        if misuse.detail == "either":
+            return (f"{what} runs after a send or receive on '{v}' raised the client's disconnect: "
+                    f"the client is gone and the close raises ('Cannot call \"send\" once a close "
+                    f"message has been sent' after a failed send); do not close it")
+        if closes:
+            return (f"{what} runs after '{v}' raised the client's disconnect: closing a socket the "
+                    f"client closed raises under uvicorn's websockets and wsproto backends (not "
+                    f"websockets-sansio: close-after-received-disconnect = false); do not close it")
+        return (f"{what} runs after '{v}' raised the client's disconnect, caught here: the client "
+                f"is gone and the send raises; let WebSocketDisconnect through first "
+                f"('except WebSocketDisconnect: raise'), or clean up without sending")
     if check == fw.SEND_AFTER_DISCONNECT:
         return (f"'{v}.{misuse.method}()' inside 'except WebSocketDisconnect': the client is gone "
                 f"and it raises; clean up without sending or closing")
     raise AssertionError(check)  # pragma: no cover
 
 
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
 def _fix(misuse: Misuse, in_async_function: bool):
     """NL102's fix adds ``await``: safe, and only offered where ``await`` is legal."""
-    if misuse.check == fw.NOT_AWAITED and in_async_function and isinstance(misuse.node, cst.Call):
+    if (misuse.check in (fw.NOT_AWAITED, IO_NOT_AWAITED) and in_async_function
+            and isinstance(misuse.node, cst.Call)):
         return (misuse.node, cst.Await(expression=misuse.node))
     return None
 
@@ -68,5 +100,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     analysis = ctx.websockets
     for info in ctx.index.all_functions:
         for misuse in analysis.misuses(info):
-            yield ctx.finding(CODES[misuse.check], misuse.node, message(misuse),
-                              _fix(misuse, info.is_async))
+            fix = _fix(misuse, info.is_async)
+            if misuse.check == fw.SEND_AFTER_DISCONNECT:
+                from ..fixes import disconnect_fix  # unsafe: changes what the handler catches
+
+                fix = disconnect_fix(ctx, info, misuse.node)
+            yield ctx.finding(CODES[misuse.check], misuse.node, message(misuse), fix)

@@ -52,7 +52,8 @@ class Context:
 
     def resolve(self, pending: list["Pending"]) -> list[Finding]:
         positions = self.locator.positions(p.node for p in pending)
-        return [Finding(*positions.get(id(p.node), (1, 0)), p.code, p.message, p.fix)
+        return [Finding(*positions.get(id(p.node), (1, 0)), p.code, p.message, p.fix,
+                        not getattr(p.fix, "unsafe", False))  # fixes.UnsafeFix: --unsafe-fixes only
                 for p in pending]
 
 

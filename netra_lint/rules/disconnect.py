@@ -47,7 +47,17 @@ def check_swallowed(ctx: Context) -> Iterator[Finding]:
                 message = (f"'{clause}' swallows the WebSocketDisconnect raised by {swallow.method} "
                            f"on '{v}', which the caller handed in: the connection's owner never "
                            f"learns it is dead; re-raise WebSocketDisconnect")
-            yield ctx.finding("NL107", swallow.handler, message)
+            from ..fixes import disconnect_fix  # unsafe: changes what the handler catches
+
+            if swallow.replies:
+                # the handler's own send/close on the dead socket raises (NL106): what the
+                # owner gets is that error, not the disconnect
+                message = (f"'{clause}' catches the WebSocketDisconnect raised by {swallow.method} "
+                           f"on '{v}' and answers with '{swallow.replies}', which raises too "
+                           f"(NL106): that is not handling the disconnect; "
+                           + ("re-raise it or leave instead" if "WebSocketDisconnect" in clause
+                              else "let WebSocketDisconnect through first"))
+            yield ctx.finding("NL107", swallow.handler, message, disconnect_fix(ctx, info, swallow.handler))
 
 
 def check_liveness(ctx: Context) -> Iterator[Finding]:
