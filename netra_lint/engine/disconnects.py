@@ -40,6 +40,7 @@ class Swallow:
     goes_on: bool        # (a) the function uses the websocket again afterwards
     handed_in: bool      # (b) the websocket came from the caller
     from_receive: bool = False  # the disconnect comes from a receive (not a send)
+    framework: fw.Framework = fw.STARLETTE
 
 
 class DisconnectAnalysis:
@@ -104,7 +105,7 @@ class DisconnectAnalysis:
 
     # -- the question NL107 asks -------------------------------------------------------
     def swallows(self, info: FunctionInfo) -> list[Swallow]:
-        tracked = [t for t in self.ws.tracked(info) if t.framework is fw.STARLETTE]
+        tracked = [t for t in self.ws.tracked(info) if t.framework.swallowed_disconnect]
         if not tracked:
             return []
         everything = self.ws.tracked(info)
@@ -136,8 +137,14 @@ class DisconnectAnalysis:
                     self._owns_receive_loop(info, var)
                     or self._callers_act(info, handler)):
                 continue
+            if var_info.framework.swallowed_disconnect == "receive" and not (
+                    goes_on and from_receive and not method.startswith("iter_")):
+                # Litestar: only a receive that swallowed it and receives again spins; its
+                # iter_* end quietly, and an owner's next receive raises the disconnect
+                continue
             if goes_on or handed_in:
-                found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive))
+                found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive,
+                                     var_info.framework))
         return found
 
     def _handled(self, handler: cst.ExceptHandler, var: str) -> bool:
