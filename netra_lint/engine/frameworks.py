@@ -92,7 +92,7 @@ LITESTAR = Framework(
     subprotocol_keyword="subprotocols",
     fail_after_close=frozenset({SEND}),
     swallowed_disconnect="receive",
-    receive_after_disconnect="WebSocketDisconnect again at once (the loop spins)",
+    receive_after_disconnect="WebSocketDisconnect again at once, so the loop spins",
 )
 
 # aiohttp: ``await ws.prepare(request)`` is the accept; sending before it raises
