@@ -275,6 +275,11 @@ def _node_events(rule: "_Handshake", info: FunctionInfo, names: _Names,
                 accepts.append(_Event("accept", receiver, node, bare=True,
                                       implicit=func.attr.value, keyword=_keyword(framework)))
                 continue
+            if (framework is not None and framework.implicit_accept
+                    and framework.kind(func.attr.value) == fw.CLOSE):
+                # a close before any accept refuses the connection: no handshake follows
+                accepts.append(_Event("accept", receiver, node, bare=False, implicit="close"))
+                continue
         passed = _passed_accept(node)
         if passed is not None:
             accepts.append(_Event("accept", passed[0], node, bare=passed[1], passed=True,
