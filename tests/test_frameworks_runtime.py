@@ -181,10 +181,22 @@ def test_litestar_send_after_close_raises_under_uvicorn():
         except RuntimeError as exc:
             errors.append(str(exc))
 
-    with serving(Litestar([after_close])) as port:
+    @websocket("/close-twice")
+    async def close_twice(socket: WebSocket) -> None:
+        await socket.accept()
+        await socket.close()
+        try:
+            await socket.close()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    with serving(Litestar([after_close, close_twice])) as port:
         asyncio.run(_receive_until_closed(f"ws://127.0.0.1:{port}/after-close"))
-        wait_until(lambda: errors)
+        wait_until(lambda: len(errors) == 1)
+        asyncio.run(_receive_until_closed(f"ws://127.0.0.1:{port}/close-twice"))
+        wait_until(lambda: len(errors) == 2)
     assert "Unexpected ASGI message 'websocket.send', after sending 'websocket.close'" in errors[0]
+    assert "Unexpected ASGI message 'websocket.close', after sending 'websocket.close'" in errors[1]
 
 
 @pytest.mark.timeout(60)
@@ -364,10 +376,26 @@ def test_aiohttp_facts():
         await ws.close()
         return ws
 
-    app = web.Application()
-    app.router.add_get("/twice", twice)
-    errors, received = asyncio.run(_aiohttp_run(app, "/twice"))
+    closes = []
+
+    async def close_twice(request):
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.receive()
+        closes.append(await ws.close())
+        closes.append(await ws.close())
+        return ws
+
+    def make_app() -> web.Application:
+        app = web.Application()
+        app.router.add_get("/twice", twice)
+        app.router.add_get("/close-twice", close_twice)
+        return app
+
+    errors, received = asyncio.run(_aiohttp_run(make_app(), "/twice"))
     assert errors == [] and received == ["fine"]
+    errors, received = asyncio.run(_aiohttp_run(make_app(), "/close-twice"))
+    assert errors == [] and closes == [True, False]  # a second close() is harmless
 
 
 @pytest.mark.timeout(60)

@@ -27,7 +27,7 @@ class Framework:
     # the exception a send or receive raises when the client has gone
     disconnect_exceptions: frozenset[str] = frozenset({"WebSocketDisconnect"})
     # the kinds that raise once the application has closed (use-after-close)
-    fail_after_close: frozenset[str] = frozenset({SEND, RECEIVE})
+    fail_after_close: frozenset[str] = frozenset({SEND, RECEIVE, CLOSE})
     # what happens after a swallowed disconnect (NL107): "any" (Starlette: the owner's
     # next receive raises something else, whoever swallowed it), "receive" (Litestar:
     # only a receive loop that swallows it spins, each receive raising again at once),
@@ -90,7 +90,7 @@ LITESTAR = Framework(
     "accept",
     implicit_accept=True,
     subprotocol_keyword="subprotocols",
-    fail_after_close=frozenset({SEND}),
+    fail_after_close=frozenset({SEND, CLOSE}),
     swallowed_disconnect="receive",
     receive_after_disconnect="WebSocketDisconnect again at once, so the loop spins",
 )
@@ -98,7 +98,8 @@ LITESTAR = Framework(
 # aiohttp: ``await ws.prepare(request)`` is the accept; sending before it raises
 # "Call .prepare() first". A second prepare is harmless there, so no double-accept check.
 # A send after ``close()`` raises ``ClientConnectionResetError: Cannot write to closing
-# transport``. The subprotocol is chosen by aiohttp from ``WebSocketResponse(protocols=)``.
+# transport``; a second ``close()`` returns False. The subprotocol is chosen by aiohttp
+# from ``WebSocketResponse(protocols=)``.
 AIOHTTP = Framework(
     "aiohttp",
     {

@@ -662,7 +662,7 @@ class _Lifecycle(Dataflow[State]):
         elif kind in (fw.CLOSE, fw.DENY):
             if in_disconnect and kind == fw.CLOSE:
                 self._report(report, fw.SEND_AFTER_DISCONNECT, event, var)
-            elif known and CLOSED in atoms and kind == fw.CLOSE:
+            elif known and CLOSED in atoms and kind == fw.CLOSE and kind in var.framework.fail_after_close:
                 self._report(report, fw.USE_AFTER_CLOSE, event, var)
             current[event.var] = frozenset({CLOSED})
         elif kind in (fw.SEND, fw.RECEIVE):
