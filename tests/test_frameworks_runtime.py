@@ -311,6 +311,46 @@ def test_channels_websocket_connect_override_accepts_once_and_sync_accepts_plain
 
 
 @pytest.mark.timeout(60)
+def test_channels_send_after_close_and_second_accept_raise_under_uvicorn():
+    """NL104 and NL105 for Channels consumers."""
+    _django()
+    from channels.generic.websocket import AsyncWebsocketConsumer
+
+    errors = []
+
+    class AfterClose(AsyncWebsocketConsumer):
+        async def connect(self):
+            await self.accept()
+            await self.close()
+            try:
+                await self.send(text_data="late")
+            except RuntimeError as exc:
+                errors.append(str(exc))
+
+    class Twice(AsyncWebsocketConsumer):
+        async def connect(self):
+            await self.accept()
+            try:
+                await self.accept()
+            except RuntimeError as exc:
+                errors.append(str(exc))
+
+    async def visit(port: int) -> None:
+        async with ws_client.connect(f"ws://127.0.0.1:{port}/", open_timeout=WAIT) as ws:
+            try:
+                await asyncio.wait_for(ws.recv(), 0.5)
+            except Exception:  # closed by the server, or nothing sent: both fine here
+                pass
+
+    for count, consumer in enumerate((AfterClose, Twice), start=1):
+        with serving(consumer.as_asgi()) as port:
+            asyncio.run(visit(port))
+            wait_until(lambda: len(errors) == count)
+    assert "Unexpected ASGI message 'websocket.send', after sending 'websocket.close'" in errors[0]
+    assert "Expected ASGI message 'websocket.send' or 'websocket.close', but got 'websocket.accept'" in errors[1]
+
+
+@pytest.mark.timeout(60)
 def test_channels_examples():
     _django()
     buggy, fixed = load("channels_buggy.py"), load("channels_fixed.py")

@@ -158,6 +158,9 @@ ROUTE_DECORATORS = {
     "litestar.websocket_listener": "managed",
     "litestar.handlers.websocket_listener": "managed",
     "litestar.handlers.websocket_handlers.websocket_listener": "managed",
+    "litestar.websocket_stream": "managed",
+    "litestar.handlers.websocket_stream": "managed",
+    "litestar.handlers.websocket_handlers.websocket_stream": "managed",
 }
 # Classes whose subclasses' methods are called by a framework that manages the socket.
 MANAGED_BASES = frozenset({
