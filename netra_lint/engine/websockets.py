@@ -672,13 +672,16 @@ class _Lifecycle(Dataflow[State]):
                 self._report(report, fw.USE_BEFORE_ACCEPT, event, var)
             elif known and CLOSED in atoms and kind in var.framework.fail_after_close:
                 self._report(report, fw.USE_AFTER_CLOSE, event, var)
-            if atoms and var.framework.implicit_accept and NEW in atoms:
-                # the first send or receive accepts (Litestar)
-                current[event.var] = (atoms - {NEW}) | {ACCEPTED}
-            elif atoms:
+            if atoms:
                 # Past a use that raises on ``new``/``closed`` paths only accepted paths go on;
                 # when none did, the finding is made and the variable is no longer tracked.
-                current[event.var] = (atoms - {NEW, CLOSED}) or frozenset({FAILED})
+                implicit = var.framework.implicit_accept
+                failing = ({CLOSED} if kind in var.framework.fail_after_close else set()) | (
+                    set() if implicit else {NEW})
+                rest = atoms - failing
+                if implicit and NEW in rest:
+                    rest = (rest - {NEW}) | {ACCEPTED}  # the first send or receive accepts (Litestar)
+                current[event.var] = rest or frozenset({FAILED})
         elif kind == "pass":
             return self._pass(event, var, atoms, known, current, report)
         elif kind == "spawn":
