@@ -426,11 +426,29 @@ def test_aiohttp_facts():
         closes.append(await ws.close())
         return ws
 
+    turns = []
+
+    async def close_in_loop(request):
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str("ready")
+        async for msg in ws:
+            turns.append(msg.data)
+            if msg.data == "hi":
+                await ws.close()  # the loop ends here: no turn sends on the closed socket
+            else:
+                await ws.send_str(msg.data)
+        return ws
+
     def make_app() -> web.Application:
         app = web.Application()
         app.router.add_get("/twice", twice)
         app.router.add_get("/close-twice", close_twice)
+        app.router.add_get("/close-in-loop", close_in_loop)
         return app
+
+    errors, received = asyncio.run(_aiohttp_run(make_app(), "/close-in-loop"))
+    assert errors == [] and received == ["ready"] and turns == ["hi"]
 
     errors, received = asyncio.run(_aiohttp_run(make_app(), "/twice"))
     assert errors == [] and received == ["fine"]

@@ -678,6 +678,8 @@ class _Lifecycle(Dataflow[State]):
                 implicit = var.framework.implicit_accept
                 failing = ({CLOSED} if kind in var.framework.fail_after_close else set()) | (
                     set() if implicit else {NEW})
+                if event.method == "async for" or event.method.startswith("iter_"):
+                    failing.add(CLOSED)  # iterating a closed websocket ends the loop at once
                 rest = atoms - failing
                 if implicit and NEW in rest:
                     rest = (rest - {NEW}) | {ACCEPTED}  # the first send or receive accepts (Litestar)
