@@ -559,6 +559,26 @@ def _raw_send_kind(call: cst.Call) -> str:
     return fw.OTHER
 
 
+_CLOSED_ERRORS = frozenset({"Exception", "BaseException", "RuntimeError"})
+
+
+def _caught_here(node: Node, framework: fw.Framework) -> bool:
+    """The call at ``node`` is the one statement of a ``try`` whose handler catches what a
+    use of a closed websocket raises (``try: await ws.close() except Exception: pass``):
+    a deliberate "if still open". A ``try`` around more (the whole receive loop) is not."""
+    if not node.tries:
+        return False
+    statement = node.tries[-1]
+    if len(statement.body.body) != 1 or not isinstance(statement.body.body[0], cst.SimpleStatementLine):
+        return False
+    errors = _CLOSED_ERRORS | framework.disconnect_exceptions
+    for handler in statement.handlers:
+        names = caught_names(handler)
+        if names is None or any(n in errors for n in names):
+            return True
+    return False
+
+
 def _catches_disconnect(handler: cst.ExceptHandler) -> bool:
     """An ``except`` that names WebSocketDisconnect: inside it the client is gone."""
     return any(n in fw.DISCONNECT_EXCEPTIONS for n in caught_names(handler) or ())
@@ -662,7 +682,8 @@ class _Lifecycle(Dataflow[State]):
         elif kind in (fw.CLOSE, fw.DENY):
             if in_disconnect and kind == fw.CLOSE:
                 self._report(report, fw.SEND_AFTER_DISCONNECT, event, var)
-            elif known and CLOSED in atoms and kind == fw.CLOSE and kind in var.framework.fail_after_close:
+            elif (known and CLOSED in atoms and kind == fw.CLOSE and kind in var.framework.fail_after_close
+                  and not _caught_here(node, var.framework)):
                 self._report(report, fw.USE_AFTER_CLOSE, event, var)
             current[event.var] = frozenset({CLOSED})
         elif kind in (fw.SEND, fw.RECEIVE):
@@ -670,7 +691,8 @@ class _Lifecycle(Dataflow[State]):
                 self._report(report, fw.SEND_AFTER_DISCONNECT, event, var)
             elif known and NEW in atoms and not var.framework.implicit_accept:
                 self._report(report, fw.USE_BEFORE_ACCEPT, event, var)
-            elif known and CLOSED in atoms and kind in var.framework.fail_after_close:
+            elif (known and CLOSED in atoms and kind in var.framework.fail_after_close
+                  and not _caught_here(node, var.framework)):
                 self._report(report, fw.USE_AFTER_CLOSE, event, var)
             if atoms:
                 # Past a use that raises on ``new``/``closed`` paths only accepted paths go on;
