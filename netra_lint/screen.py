@@ -21,7 +21,8 @@ _RANDOM_ID = re.compile(r"uuid[14]|token_(?:hex|urlsafe|bytes)")
 # the header in any usual spelling: sec-websocket-protocol, Sec-WebSocket-Protocol,
 # Sec-Websocket-Protocol, SEC-WEBSOCKET-PROTOCOL
 _HANDSHAKE_MARKERS = ("ebsocket-protocol", "ebSocket-Protocol", "ebsocket-Protocol",
-                      "EBSOCKET-PROTOCOL", "subprotocols")
+                      "EBSOCKET-PROTOCOL", "subprotocols",
+                      "sec_websocket_protocol")
 # NL501: a module-level name bound to None that a function rebinds through ``global``, or
 # a class attribute bound to None that is assigned through the class (``cls._instance =``).
 _MODULE_NONE = re.compile(r"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*None\b", re.MULTILINE)

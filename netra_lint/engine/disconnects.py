@@ -46,6 +46,7 @@ class Swallow:
     replies: str | None = None  # a send/close on the socket in the handler (it raises too)
     culprit: Culprit | None = None  # the caller (in any module) that drops the failure value
     value: str | None = None        # the failure value the handler returns
+    framework: fw.Framework = fw.STARLETTE
 
 
 class DisconnectAnalysis:
@@ -115,7 +116,7 @@ class DisconnectAnalysis:
     # -- the question NL107 asks -------------------------------------------------------
     def swallows(self, info: FunctionInfo) -> list[Swallow]:
         tracked = [t for t in self.ws.tracked(info)
-                   if t.framework is fw.STARLETTE and "." not in t.name]  # not self.websocket
+                   if t.framework.swallowed_disconnect and "." not in t.name]  # not self.websocket
         if not tracked:
             return []
         everything = self.ws.tracked(info)
@@ -143,6 +144,11 @@ class DisconnectAnalysis:
             var_info = next(t for t in tracked if t.name == var)
             goes_on = self._used_after(graph, events, names.index(var), handler)
             handed_in = var_info.param_index is not None and not var_info.owner
+            if var_info.framework.swallowed_disconnect == "receive" and not (
+                    goes_on and from_receive and not method.startswith("iter_")):
+                # Litestar: only a receive that swallowed it and receives again spins; its
+                # iter_* end quietly, and an owner's next receive raises the disconnect
+                continue
             culprit = None
             if handed_in and not goes_on:
                 if self._owns_receive_loop(info, var):
@@ -152,7 +158,8 @@ class DisconnectAnalysis:
                     continue
             if goes_on or handed_in:
                 found.append(Swallow(handler, var, method, goes_on, handed_in, from_receive,
-                                     checker.replies, culprit, _returned_text(handler)))
+                                     checker.replies, culprit, _returned_text(handler),
+                                     var_info.framework))
         return found
 
     def _callers_verdict(self, info: FunctionInfo, handler: cst.ExceptHandler):

@@ -12,6 +12,7 @@ from typing import Iterator
 
 import libcst as cst
 
+from .frameworks import ROUTE_DECORATORS
 from .walk import walk
 
 
@@ -237,7 +238,12 @@ class ModuleIndex:
         for info in self.all_functions:
             for decorator in info.node.decorators:
                 expr = decorator.decorator
-                if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+                framework_style = ROUTE_DECORATORS.get(
+                    self.resolve(dotted(expr.func if isinstance(expr, cst.Call) else expr)))
+                if framework_style is not None:
+                    # ``@websocket("/ws")`` from litestar, ``@websocket_listener(...)``
+                    self._decorated[id(info.node)] = framework_style
+                elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
                     attr = expr.func.attr.value
                     if attr == "websocket":
                         self._decorated[id(info.node)] = "fastapi"
@@ -248,7 +254,9 @@ class ModuleIndex:
             collector.visit_Call(call)
 
     def route_style(self, info: FunctionInfo) -> str | None:
-        """"fastapi" or "starlette" when ``info`` is registered as a websocket route."""
+        """"fastapi", "starlette" or "litestar" when ``info`` is registered as a websocket
+        route; "managed" when the framework runs the connection for it (Litestar's
+        ``@websocket_listener``)."""
         style = self._decorated.get(id(info.node))
         if style is None and info.cls is None and self.functions.get(info.name) is info:
             style = self.routes.get(info.name)

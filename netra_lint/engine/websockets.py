@@ -152,6 +152,8 @@ class WebSocketAnalysis:
         self._endpoint_classes = {name for name, cls in index.classes.items()
                                   if self._inherits(cls, fw.WEBSOCKET_ENDPOINTS)}
         self._called = _called_names(index)
+        self._managed_classes = {name for name, cls in index.classes.items()
+                                 if self._inherits(cls, fw.MANAGED_BASES)}
         self._channels = {}
         for name, cls in index.classes.items():
             if self._inherits(cls, fw.CHANNELS_ASYNC_CONSUMERS):
@@ -173,19 +175,28 @@ class WebSocketAnalysis:
         return False
 
     def is_websocket_annotation(self, annotation: cst.BaseExpression | None) -> bool:
+        return self.framework_of_annotation(annotation) is not None
+
+    def framework_of_annotation(self, annotation: cst.BaseExpression | None) -> fw.Framework | None:
+        """The framework whose server websocket ``annotation`` names, or None."""
         if annotation is None:
-            return False
+            return None
         name = dotted(_unquote(annotation))
         if not name:
-            return False
+            return None
         resolved = self.index.resolve(name)
+        other = fw.FRAMEWORK_OF_TYPE.get(resolved)
+        if other is not None:
+            return other
         if resolved in self.ws_types or name in self.ws_types:
-            return True
+            return fw.STARLETTE
         tail = resolved.rsplit(".", 1)[-1]
         if tail in self._ws_type_tails:
-            return True
+            return fw.STARLETTE
         # ``WebSocket`` neither imported nor defined here: a star import or a forgotten one
-        return name == "WebSocket" and name not in self.index.aliases and name not in self.index.classes
+        if name == "WebSocket" and name not in self.index.aliases and name not in self.index.classes:
+            return fw.STARLETTE
+        return None
 
     def tracked(self, info: FunctionInfo) -> list[Tracked]:
         """The websockets of one function (computed once)."""
@@ -257,6 +268,9 @@ class WebSocketAnalysis:
         found: list[Tracked] = []
         cls_name = info.cls.name if info.cls else None
         route = self.index.route_style(info)
+        if route == "managed" or cls_name in self._managed_classes:
+            return found  # the framework accepts, receives and closes for the handler
+        route_framework = fw.FRAMEWORK_OF_ROUTE.get(route or "")
         endpoint = cls_name in self._endpoint_classes
         # A function that accepts its websocket parameter and that nothing in this module
         # calls is an entry point (its route is registered elsewhere); one that is called
@@ -266,20 +280,24 @@ class WebSocketAnalysis:
             name = param.name.value
             if i == 0 and info.is_method:
                 if cls_name in self._channels:
-                    initial = NEW if info.name == "connect" else ACCEPTED
+                    initial = NEW if info.name in fw.CHANNELS_CONNECT_METHODS else ACCEPTED
                     found.append(Tracked(name, self._channels[cls_name], True, frozenset({initial}), i))
                 continue
-            annotated = param.annotation is not None and self.is_websocket_annotation(
-                param.annotation.annotation)
+            framework = (self.framework_of_annotation(param.annotation.annotation)
+                         if param.annotation is not None else None)
+            annotated = framework is not None
             first = i == (1 if info.is_method else 0)
             if endpoint and first and info.name in ("on_connect", "on_receive", "on_disconnect"):
                 initial = NEW if info.name == "on_connect" else ACCEPTED
                 found.append(Tracked(name, fw.STARLETTE, True, frozenset({initial}), i))
+            elif route_framework is not None and (annotated or name == "socket"):
+                # a Litestar handler's websocket is its ``socket`` parameter
+                found.append(Tracked(name, route_framework, True, frozenset({NEW}), i))
             elif annotated or (route == "starlette" and first) or (
                     route == "fastapi" and first and param.annotation is None
                     and name in ("websocket", "ws")):
                 owner = route is not None or name in accepted_here
-                found.append(Tracked(name, fw.STARLETTE, owner,
+                found.append(Tracked(name, framework or fw.STARLETTE, owner,
                                      frozenset({NEW if owner else UNKNOWN}), i))
         for name, framework in self._constructed(info):
             if all(t.name != name for t in found):
@@ -366,8 +384,9 @@ class WebSocketAnalysis:
             exits_false: dict[str, Atoms] = {}
             graph = self.cfg(info)
             split = not _has_finally(info.node)
+            framework = next((t.framework for t in self.tracked(info) if t.name == name), fw.STARLETTE)
             for atom in _ALL_KNOWN:
-                me = Tracked(name, fw.STARLETTE, True, frozenset({atom}), param)
+                me = Tracked(name, framework, True, frozenset({atom}), param)
                 found: list[Misuse] = []
                 flow = _Lifecycle(self, info, [me, *base], found, dict(bindings))
                 states = flow.solve(graph, flow.initial())
@@ -487,11 +506,26 @@ class _EventExtractor:
                                   awaited=id(call) in node.awaited,
                                   discarded=id(call) in node.discarded))
                 continue
+            accepting = self._accept_passed(call)
+            if accepting is not None:
+                # ``breaker.call(websocket.accept, subprotocol=...)``: the callee accepts
+                out.append(_Event(fw.ACCEPT, accepting, call, "accept"))
+                continue
             for position, keyword, arg_var in self._ws_args(call):
                 out.append(self._pass(call, node, arg_var, position, keyword))
         # keep a spawn's position: after the calls evaluated before it
         out.sort(key=lambda e: _order(node.calls, e.call))
         return out
+
+    def _accept_passed(self, call: cst.Call) -> int | None:
+        """The websocket whose bound ``accept`` method is passed to ``call`` as a callable."""
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.Attribute) and not arg.star:
+                var = self._var(value.value)
+                if var is not None and self._framework(var).kind(value.attr.value) == fw.ACCEPT:
+                    return var
+        return None
 
     def _kind(self, var: int, method: str, call: cst.Call) -> str:
         framework = self._framework(var)
@@ -636,6 +670,26 @@ def _raw_send_kind(call: cst.Call) -> str:
             if kind == "websocket.send":
                 return fw.SEND
     return fw.OTHER
+
+
+_CLOSED_ERRORS = frozenset({"Exception", "BaseException", "RuntimeError"})
+
+
+def _caught_here(node: Node, framework: fw.Framework) -> bool:
+    """The call at ``node`` is the one statement of a ``try`` whose handler catches what a
+    use of a closed websocket raises (``try: await ws.close() except Exception: pass``):
+    a deliberate "if still open". A ``try`` around more (the whole receive loop) is not."""
+    if not node.tries:
+        return False
+    statement = node.tries[-1]
+    if len(statement.body.body) != 1 or not isinstance(statement.body.body[0], cst.SimpleStatementLine):
+        return False
+    errors = _CLOSED_ERRORS | framework.disconnect_exceptions
+    for handler in statement.handlers:
+        names = caught_names(handler)
+        if names is None or any(n in errors for n in names):
+            return True
+    return False
 
 
 def _catches_disconnect(handler: cst.ExceptHandler) -> bool:
@@ -826,7 +880,8 @@ class _Lifecycle(Dataflow[State]):
                 self._report(report, fw.SEND_AFTER_DISCONNECT, event, var)
             elif kind == fw.CLOSE and atoms & GONE:
                 self._after_gone(report, event, var, atoms)
-            elif known and CLOSED in atoms and kind == fw.CLOSE:
+            elif (known and CLOSED in atoms and kind == fw.CLOSE and kind in var.framework.fail_after_close
+                  and not _caught_here(node, var.framework)):
                 self._report(report, fw.USE_AFTER_CLOSE, event, var)
             current[event.var] = frozenset({CLOSED})
         elif kind in (fw.SEND, fw.RECEIVE):
@@ -834,15 +889,24 @@ class _Lifecycle(Dataflow[State]):
                 self._report(report, fw.SEND_AFTER_DISCONNECT, event, var)
             elif kind == fw.SEND and atoms & GONE:
                 self._after_gone(report, event, var, atoms)
-            elif known and NEW in atoms:
+            elif known and NEW in atoms and not var.framework.implicit_accept:
                 self._report(report, fw.USE_BEFORE_ACCEPT, event, var)
-            elif known and CLOSED in atoms:
+            elif (known and CLOSED in atoms and kind in var.framework.fail_after_close
+                  and not _caught_here(node, var.framework)):
                 self._report(report, fw.USE_AFTER_CLOSE, event, var)
             if atoms:
                 # Past a use that raises on ``new``/``closed``/``gone`` paths only accepted
                 # paths go on; when none did, the finding is made and the variable is no
                 # longer tracked.
-                current[event.var] = (atoms - {NEW, CLOSED} - GONE) or frozenset({FAILED})
+                implicit = var.framework.implicit_accept
+                failing = ({CLOSED} if kind in var.framework.fail_after_close else set()) | (
+                    set() if implicit else {NEW}) | GONE
+                if event.method == "async for" or event.method.startswith("iter_"):
+                    failing.add(CLOSED)  # iterating a closed websocket ends the loop at once
+                rest = atoms - failing
+                if implicit and NEW in rest:
+                    rest = (rest - {NEW}) | {ACCEPTED}  # the first send or receive accepts (Litestar)
+                current[event.var] = rest or frozenset({FAILED})
         elif kind == "pass":
             return self._pass(event, var, atoms, known, current, report)
         elif kind == "spawn":

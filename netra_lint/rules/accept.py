@@ -37,6 +37,9 @@ def message(misuse: Misuse) -> str:
             return (f"websocket '{v}' is passed to {via}(), which uses it by {op}, before "
                     f"'{accept}' on some path; accept before calling it")
         return f"websocket '{v}' is used by {op} before '{accept}' on some path"
+    if check == fw.NOT_AWAITED and misuse.framework.implicit_accept:
+        return (f"'{v}.{misuse.method}()' is not awaited: the coroutine is dropped, and the "
+                f"first send or receive accepts implicitly without its arguments; write '{accept}'")
     if check == fw.NOT_AWAITED:
         return (f"'{v}.{misuse.method}()' is not awaited: the coroutine is dropped and the "
                 f"connection is never accepted; write '{accept}'")

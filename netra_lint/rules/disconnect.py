@@ -31,7 +31,7 @@ def check_swallowed(ctx: Context) -> Iterator[Finding]:
             if swallow.goes_on:
                 # after a failed send Starlette marks the application side disconnected;
                 # after a disconnect message it marks the client side
-                then = ("'Cannot call \"receive\" once a disconnect message has been received'"
+                then = (swallow.framework.receive_after_disconnect
                         if swallow.from_receive else "'Need to call \"accept\" first'")
                 message = (f"'{clause}' swallows the WebSocketDisconnect raised by {swallow.method} "
                            f"on '{v}', and the function goes on to use '{v}' (its next receive "

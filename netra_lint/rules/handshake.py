@@ -17,7 +17,16 @@ An ``accept()`` without ``subprotocol=`` on a receiver whose state may be ``offe
 reported. Helpers in the same module are summarised: one that reads the offer of a
 parameter reads it for its caller; one that accepts a parameter without a subprotocol
 makes its call site the accept. A FastAPI ``Depends(fn)`` whose ``fn`` reads the offer has
-read it before the endpoint's body runs.
+read it before the endpoint's body runs, as does a FastAPI ``Header`` parameter bound to
+the ``Sec-WebSocket-Protocol`` header.
+
+An accept that selects nothing while the offer is still unread leaves the state ``bare``
+(remembering that accept): a later read of the offer that uses it (an auth helper reading
+``jwt.<token>``; logging it is not a use) makes that accept the finding. Frameworks that
+accept implicitly (Litestar: the first send or receive) accept there, selecting nothing;
+``websocket.accept`` handed to another call as a callable accepts there, selecting what
+that call's ``subprotocol=``/``subprotocols=`` keyword says. What a called function does to
+the handshake is asked of one method, ``_Handshake.callee_handshake``.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from typing import Iterator
 
 import libcst as cst
 
+from ..engine import frameworks as fw
 from ..engine.calls import bind_argument
 from ..engine.cfg import ASSUME, CFG, Node
 from ..engine.flow import Dataflow
@@ -39,8 +49,18 @@ OFFER_HEADER = "sec-websocket-protocol"
 SCOPE_KEY = "subprotocols"
 _GETTERS = frozenset({"get", "getlist", "get_list", "get_all", "getall", "getone"})
 _WRAPPERS = frozenset({"dict", "list", "tuple", "Headers", "MutableHeaders", "CIMultiDict"})
+# accept()'s keyword that selects a subprotocol: Starlette and Channels ``subprotocol``,
+# Litestar ``subprotocols`` (either one selects: a wrong one is a TypeError, not NL401)
+_SELECT_KEYWORDS = frozenset({"subprotocol", "subprotocols"})
+# calls whose arguments are only logged: reading the offer for them after the accept is
+# not a use of it
+_LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical",
+                      "log", "print"})
 
 UNREAD, OFFERED, EMPTY = "unread", "offered", "empty"
+# ("bare", i): accepted by the i-th accept event of the function selecting nothing, before
+# the offer was read
+BARE = "bare"
 State = tuple  # one frozenset of atoms per receiver
 
 
@@ -174,6 +194,10 @@ class _Event:
     bare: bool = False      # accept: selects no subprotocol
     helper: str = ""
     raw: bool = False       # an ASGI ``{"type": "websocket.accept"}`` message
+    logged: bool = False    # read: only handed to a logging call
+    implicit: str = ""      # accept: the send/receive that accepts implicitly (Litestar)
+    passed: bool = False    # accept: ``websocket.accept`` handed to another call
+    keyword: str = "subprotocol"  # accept: the framework's keyword that selects one
 
 
 def _selects_none(call: cst.Call) -> bool:
@@ -181,9 +205,41 @@ def _selects_none(call: cst.Call) -> bool:
     for i, arg in enumerate(call.args):
         if arg.star:
             return False  # ``**options`` may carry one
-        if arg.keyword is None and i == 0 or arg.keyword is not None and arg.keyword.value == "subprotocol":
+        if arg.keyword is None and i == 0 or arg.keyword is not None and arg.keyword.value in _SELECT_KEYWORDS:
             return isinstance(arg.value, cst.Name) and arg.value.value == "None"
     return True
+
+
+def _passed_accept(call: cst.Call) -> tuple[str, bool] | None:
+    """``breaker.call(websocket.accept, subprotocol=...)``: (receiver, selects nothing)."""
+    for arg in call.args:
+        value = arg.value
+        if (not arg.star and isinstance(value, cst.Attribute) and value.attr.value == "accept"
+                and arg.keyword is None):
+            receiver = dotted(value.value)
+            if not receiver:
+                return None
+            bare = True
+            for other in call.args:
+                if other.star == "**":
+                    bare = False
+                elif other.keyword is not None and other.keyword.value in _SELECT_KEYWORDS:
+                    bare = isinstance(other.value, cst.Name) and other.value.value == "None"
+            return receiver, bare
+    return None
+
+
+def _keyword(framework: fw.Framework | None) -> str:
+    return (framework.subprotocol_keyword if framework is not None else None) or "subprotocol"
+
+
+def _logged_arguments(root: cst.CSTNode) -> set[int]:
+    """The expressions under ``root`` that are arguments of a logging call."""
+    out: set[int] = set()
+    for node in walk(root, NESTED_SCOPES):
+        if isinstance(node, cst.Call) and call_name(node) in _LOGGING:
+            out.update(id(a.value) for a in node.args)
+    return out
 
 
 def _node_events(rule: "_Handshake", info: FunctionInfo, names: _Names,
@@ -193,20 +249,43 @@ def _node_events(rule: "_Handshake", info: FunctionInfo, names: _Names,
     in practice), then the accepts and the helper calls in source order."""
     reads: list[_Event] = []
     accepts: list[_Event] = []
+    logged = _logged_arguments(root)
+    frameworks = rule.frameworks(info)
     for node in walk(root, NESTED_SCOPES):
         if not isinstance(node, (cst.Subscript, cst.Comparison, cst.Call)):
             continue
         receiver = names.read(node)
         if receiver:
-            reads.append(_Event("read", receiver, node))
+            reads.append(_Event("read", receiver, node, logged=id(node) in logged))
         if not isinstance(node, cst.Call):
             continue
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "accept":
             receiver = dotted(func.value)
             if receiver:
-                accepts.append(_Event("accept", receiver, node, bare=_selects_none(node)))
+                accepts.append(_Event("accept", receiver, node, bare=_selects_none(node),
+                                      keyword=_keyword(frameworks.get(receiver))))
                 continue
+        if isinstance(func, cst.Attribute):
+            receiver = dotted(func.value)
+            framework = frameworks.get(receiver or "")
+            if (framework is not None and framework.implicit_accept
+                    and framework.kind(func.attr.value) in (fw.SEND, fw.RECEIVE)):
+                # Litestar: the first send or receive accepts, selecting no subprotocol
+                accepts.append(_Event("accept", receiver, node, bare=True,
+                                      implicit=func.attr.value, keyword=_keyword(framework)))
+                continue
+            if (framework is not None and framework.implicit_accept
+                    and framework.kind(func.attr.value) == fw.CLOSE):
+                # a close before any accept refuses the connection: no handshake follows
+                accepts.append(_Event("accept", receiver, node, bare=False, implicit="close"))
+                continue
+        passed = _passed_accept(node)
+        if passed is not None:
+            accepts.append(_Event("accept", passed[0], node, bare=passed[1], passed=True,
+                                  helper=dotted(func) or "a call",
+                                  keyword=_keyword(frameworks.get(passed[0]))))
+            continue
         message = _raw_accept(node)
         if message is not None:
             # ``await send({"type": "websocket.accept"})``: the ASGI accept; its scope is
@@ -252,6 +331,9 @@ class _Flow(Dataflow[State]):
         self.names = names
         self.events = events
         self.found: list[_Event] = []
+        # the accepts that may leave a ``bare`` atom, by position
+        self.accepts: list[_Event] = [e for evs in events.values() for e in evs if e.kind != "read"]
+        self._accept_index = {id(e): i for i, e in enumerate(self.accepts)}
 
     def join(self, left: State, right: State) -> State:
         return tuple(a | b for a, b in zip(left, right))
@@ -269,13 +351,32 @@ class _Flow(Dataflow[State]):
                 continue
             atoms = current[i]
             if event.kind == "read":
+                bare = {a for a in atoms if isinstance(a, tuple)}
+                if bare and not event.logged:
+                    # the offer is used after an accept that selected none of it
+                    if report:
+                        self.found.extend(self.accepts[a[1]] for a in bare)
+                    atoms = (atoms - bare) | {EMPTY}
                 if UNREAD in atoms:
-                    current[i] = (atoms - {UNREAD}) | {OFFERED}
+                    atoms = (atoms - {UNREAD}) | {OFFERED}
+                current[i] = atoms
             else:
-                if OFFERED in atoms and (event.bare or event.kind == "helper_accept") and report:
+                selects_none = event.bare or event.kind == "helper_accept"
+                if OFFERED in atoms and selects_none and report:
                     self.found.append(event)
-                if event.kind == "accept":
-                    current[i] = frozenset({EMPTY})  # accepted: later accepts are NL105's
+                if event.implicit and not (atoms & {UNREAD, OFFERED}):
+                    continue  # already accepted: a send, not an accept
+                out = set()
+                for atom in atoms:
+                    if isinstance(atom, tuple):
+                        out.add(atom)  # accepted already (NL105's, or idempotent)
+                    elif atom == UNREAD and selects_none:
+                        out.add((BARE, self._accept_index[id(event)]))
+                    elif event.implicit and atom == EMPTY:
+                        out.add(EMPTY)
+                    else:
+                        out.add(EMPTY)  # accepted: later accepts are NL105's
+                current[i] = frozenset(out)
         return tuple(current)
 
     def _assume(self, test: cst.CSTNode | None, polarity: bool, state: State) -> State:
@@ -354,7 +455,7 @@ class _Handshake:
         self.ctx = ctx
         self._names: dict[int, _Names] = {}
         self._events: dict[int, dict[int, list[_Event]]] = {}
-        self._reads: dict[int, frozenset[int]] = {}
+        self._reads: dict[int, dict[int, str]] = {}
         self._accepts: dict[tuple[int, int], bool] = {}
         self._busy: set = set()
 
@@ -364,7 +465,13 @@ class _Handshake:
     def names(self, info: FunctionInfo) -> _Names:
         key = id(info.node)
         if key not in self._names:
-            self._names[key] = _names_of(info.node)
+            names = self._names[key] = _names_of(info.node)
+            offered = _header_offer_params(info)
+            websockets = [t.name for t in self.ctx.websockets.tracked(info)]
+            if offered and len(websockets) == 1:
+                # ``proto: str | None = Header(None, alias="sec-websocket-protocol")``
+                for name in offered:
+                    names.holders.setdefault(name, websockets[0])
         return self._names[key]
 
     def events(self, info: FunctionInfo) -> dict[int, list[_Event]]:
@@ -385,34 +492,54 @@ class _Handshake:
         return found
 
     # -- helper summaries ---------------------------------------------------------------
+    def frameworks(self, info: FunctionInfo) -> dict[str, fw.Framework]:
+        """The framework of each websocket of ``info``, by name."""
+        return {t.name: t.framework for t in self.ctx.websockets.tracked(info)}
+
     def helper_events(self, info: FunctionInfo, names: _Names, call: cst.Call,
                       out: list[_Event]) -> None:
-        passed = []
+        if not any(self._receiver_arg(names, arg.value) for arg in call.args if not arg.star):
+            return
+        effects = self.callee_handshake(info, call)
+        if effects is None:
+            return
+        helper, per_argument = effects
+        for value, reads, accepts in per_argument:
+            receiver = self._receiver_arg(names, value)
+            if not receiver:
+                continue
+            if reads is not None:
+                out.append(_Event("read", receiver, call, logged=reads == "logged"))
+            if accepts:
+                out.append(_Event("helper_accept", receiver, call, helper=helper))
+
+    def callee_handshake(self, info: FunctionInfo, call: cst.Call
+                         ) -> tuple[str, list[tuple[cst.BaseExpression, str | None, bool]]] | None:
+        """What the function called at ``call`` does to the handshake of each argument:
+        (its name, [(argument, "used" / "logged" / None: how it reads that argument's
+        offered subprotocols, whether it accepts it selecting none)]); None when the
+        callee is not known. The one question this rule asks about other functions: same
+        module today, answerable from project summaries for callees in other modules."""
+        target = self.ctx.websockets.types(info).resolve(call)
+        if target is None or target.function is info:
+            return None
+        reads = self.reads(target.function)
+        out = []
         position = 0
         for arg in call.args:
             if arg.star:
                 break
             keyword = arg.keyword.value if arg.keyword is not None else None
-            receiver = self._receiver_arg(names, arg.value)
-            if receiver:
-                passed.append((None if keyword else position, keyword, receiver))
+            param = bind_argument(target, call, None if keyword else position, keyword)
             if keyword is None:
                 position += 1
-        if not passed:
-            return
-        target = self.ctx.websockets.types(info).resolve(call)
-        if target is None or target.function is info:
-            return
-        reads = self.reads(target.function)
-        for position, keyword, receiver in passed:
-            param = bind_argument(target, call, position, keyword)
             if param is None:
                 continue
-            if param in reads:
-                out.append(_Event("read", receiver, call))
-            if self.accepts_without(target.function, param):
-                out.append(_Event("helper_accept", receiver, call,
-                                  helper=dotted(call.func) or target.function.name))
+            read = reads.get(param)
+            accepts = self.accepts_without(target.function, param)
+            if read is not None or accepts:
+                out.append((arg.value, read, accepts))
+        return dotted(call.func) or target.function.name, out
 
     @staticmethod
     def _receiver_arg(names: _Names, value: cst.BaseExpression) -> str | None:
@@ -423,25 +550,28 @@ class _Handshake:
             return names.aliases.get(value.value, value.value)
         return None
 
-    def reads(self, info: FunctionInfo) -> frozenset[int]:
-        """Parameters whose offered subprotocols ``info`` reads (directly or via helpers)."""
+    def reads(self, info: FunctionInfo) -> dict[int, str]:
+        """Parameters whose offered subprotocols ``info`` reads (directly or via helpers):
+        "used", or "logged" when every read only hands it to a logging call."""
         key = id(info.node)
         if key in self._reads:
             return self._reads[key]
         if ("reads", key) in self._busy or ("events", key) in self._busy:
-            return frozenset()
+            return {}
         self._busy.add(("reads", key))
         try:
             params = {p.name.value: i for i, p in enumerate(parameters(info.node))}
-            found = set()
+            found: dict[int, str] = {}
             for events in self.events(info).values():
                 for event in events:
                     if event.kind == "read" and event.receiver in params:
-                        found.add(params[event.receiver])
+                        param = params[event.receiver]
+                        if not event.logged or found.get(param) != "used":
+                            found[param] = "logged" if event.logged else "used"
         finally:
             self._busy.discard(("reads", key))
-        self._reads[key] = frozenset(found)
-        return self._reads[key]
+        self._reads[key] = found
+        return found
 
     def accepts_without(self, info: FunctionInfo, param: int) -> bool:
         """Whether ``info`` accepts parameter ``param`` without a subprotocol on a path
@@ -482,8 +612,9 @@ class _Handshake:
         return flow.found
 
     def dependency_reads(self, info: FunctionInfo) -> frozenset[str]:
-        """The endpoint's websockets whose offer a ``Depends(fn)`` reads before the body."""
-        readers = False
+        """The endpoint's websockets whose offer a ``Depends(fn)`` or a ``Header``
+        parameter reads before the body."""
+        readers = bool(_header_offer_params(info))
         for param in parameters(info.node):
             dep = depends_target(param)
             if dep is None or not dep.args:
@@ -498,11 +629,39 @@ class _Handshake:
     def check(self) -> Iterator[Pending]:
         # the text screen matched; no string key that reads the offer: nothing can report
         if not any(isinstance(n, (cst.SimpleString, cst.ConcatenatedString))
-                   and (_key_of(n) in (OFFER_HEADER, SCOPE_KEY)) for n in self.ctx.index.all_nodes):
+                   and (_key_of(n) in (OFFER_HEADER, SCOPE_KEY))
+                   or isinstance(n, cst.Name) and n.value == "sec_websocket_protocol"
+                   for n in self.ctx.index.all_nodes):
             return
+        reported: set[int] = set()
         for info in self.ctx.index.all_functions:
             for event in self.run(info, self.dependency_reads(info)):
-                yield self.ctx.finding(CODE, event.node, _message(event))
+                if id(event.node) not in reported:
+                    reported.add(id(event.node))
+                    yield self.ctx.finding(CODE, event.node, _message(event))
+
+
+def _header_offer_params(info: FunctionInfo) -> list[str]:
+    """FastAPI parameters bound to the Sec-WebSocket-Protocol header: ``Header(alias=
+    "sec-websocket-protocol")``, or a parameter named ``sec_websocket_protocol`` (FastAPI
+    turns its underscores into hyphens), as a default or in ``Annotated[...]``."""
+    out = []
+    for param in parameters(info.node):
+        candidates = [param.default]
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        if isinstance(annotation, cst.Subscript) and dotted(annotation.value) in (
+                "Annotated", "typing.Annotated", "typing_extensions.Annotated"):
+            candidates.extend(e.slice.value for e in annotation.slice[1:] if isinstance(e.slice, cst.Index))
+        for candidate in candidates:
+            if not (isinstance(candidate, cst.Call) and call_name(candidate) == "Header"):
+                continue
+            alias = next((a.value for a in candidate.args
+                          if a.keyword is not None and a.keyword.value == "alias"), None)
+            header = (_key_of(alias) if alias is not None
+                      else param.name.value.replace("_", "-").lower())
+            if header == OFFER_HEADER:
+                out.append(param.name.value)
+    return out
 
 
 def _message(event: _Event) -> str:
@@ -517,9 +676,18 @@ def _message(event: _Event) -> str:
                 f"offered subprotocols (Sec-WebSocket-Protocol) were read on some path; a browser "
                 f"that offered them drops the connection: accept with subprotocol= set to the "
                 f"offered value you use")
-    return (f"'{v}.accept()' selects no subprotocol after the client's offered subprotocols "
-            f"(Sec-WebSocket-Protocol) were read on some path; a browser that offered them drops "
-            f"the connection: pass subprotocol= with the offered value you use")
+    keyword = event.keyword
+    if event.implicit:
+        return (f"'{v}.{event.implicit}()' accepts the connection implicitly, selecting no "
+                f"subprotocol, while the client's offered subprotocols (Sec-WebSocket-Protocol) "
+                f"are read on some path; a browser that offered them drops the connection: call "
+                f"'{v}.accept({keyword}=...)' first with the offered value you use")
+    what = f"'{v}.accept' passed to {event.helper}()" if event.passed else f"'{v}.accept()'"
+    return (f"{what} selects no subprotocol while the client's offered subprotocols "
+            f"(Sec-WebSocket-Protocol) are read on some path, before or after it; a browser "
+            f"that offered them drops the connection: pass {keyword}= with the offered value "
+            f"you use")
+
 
 
 def check(ctx: Context) -> Iterator[Pending]:
