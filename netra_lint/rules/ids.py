@@ -1,4 +1,4 @@
-"""NL301-NL303: identifiers built by hand, parsed back apart, or truncated.
+"""NL301-NL304: identifiers built by hand, parsed back apart, truncated, or shared.
 
 One visitor over the module's libcst tree, no metadata providers. Which values are ids is
 decided by name alone (``Settings.id_names``, a full match against a variable, an

@@ -1270,10 +1270,10 @@ class _PhaseFlow(Dataflow[frozenset]):
         init = sorted(contract.init_methods)[0]
         holder = f"'{name}' (from {how})" if name else how
         self.found.append((call, (
-            f"{contract.cls}.{method}() {contract.requires[method]}, and {holder} is used here "
+            f"{contract.cls}.{method}() {contract.requires[method]}; {holder} reaches it here "
             f"with no {init}() on this path and no start-up hook that initialises it: call "
-            f"'await {name or how}.{init}()' first, or have the getter initialise the instance "
-            f"('{contract.cls} not initialized')")))
+            f"'await {name or how}.{init}()' first, or let the getter initialise what it "
+            f"returns")))
 
 
 def _names_in(target: cst.BaseExpression) -> Iterator[str]:
