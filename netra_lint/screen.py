@@ -18,6 +18,8 @@ _WS_MARKERS = ("websocket", "WebSocket", "Websocket")
 # NL301/NL302 fully match a name against Settings.id_names, so the pattern must occur in
 # the text; NL303 needs a uuid4()/uuid1() or secrets.token_*() call.
 _RANDOM_ID = re.compile(r"uuid[14]|token_(?:hex|urlsafe|bytes)")
+# NL304: an id and a clock on one line (``job_id = f"job_{int(time.time())}"``).
+_TIMED_ID = re.compile(r"(?i)id\b[^\n]*(?:time\(\)|strftime\()")
 # the header in any usual spelling: sec-websocket-protocol, Sec-WebSocket-Protocol,
 # Sec-Websocket-Protocol, SEC-WEBSOCKET-PROTOCOL
 _HANDSHAKE_MARKERS = ("ebsocket-protocol", "ebSocket-Protocol", "ebsocket-Protocol",
@@ -44,7 +46,8 @@ def families_for(text: str, settings: Settings, wanted: frozenset[str]) -> set[s
         markers = _WS_MARKERS + tuple(t.rsplit(".", 1)[-1] for t in settings.websocket_types)
         if any(m in text for m in markers):
             families.update(websocket_families)
-    if "ids" in wanted and (_RANDOM_ID.search(text) or settings.id_name_re().search(text)):
+    if "ids" in wanted and (_RANDOM_ID.search(text) or settings.id_name_re().search(text)
+                            or _TIMED_ID.search(text)):
         families.add("ids")
     if "handshake" in wanted and any(m in text for m in _HANDSHAKE_MARKERS):
         families.add("handshake")
