@@ -35,7 +35,8 @@ import libcst as cst
 
 from ..engine.cfg import ASSUME, CFG, JOIN, Node
 from ..engine.flow import Dataflow
-from ..engine.module import FunctionInfo, call_name, caught_names, dotted, parameters, string_value
+from ..engine.module import (FunctionInfo, call_name, caught_names, depends_target, dotted,
+                             parameters, string_value)
 from ..engine.walk import NESTED_SCOPES, children, walk
 from .base import Context, Pending
 
@@ -893,6 +894,9 @@ def check(ctx: Context) -> Iterator[Pending]:
 # ``getter_summary``, which project mode can answer from other modules' summaries.
 
 _START_NAMES = frozenset({"start", "astart", "async_start", "open", "aopen"})
+# The first word of a start-up hook's name: init_services(), setup_app(), on_startup().
+_HOOK_FIRST_WORDS = frozenset({"setup", "startup", "bootstrap", "configure", "start", "on",
+                               "lifespan", "warm", "prepare"})
 _NOT_REQUIRING = frozenset({"close", "aclose", "shutdown", "stop", "cleanup", "dispose",
                             "disconnect", "teardown", "reset", "terminate", "destroy"})
 
@@ -1090,7 +1094,14 @@ class _TwoPhase:
         if name in self._getters:
             return self._getters[name]
         self._getters[name] = None
-        info = self.index.functions.get(name)
+        if "." in name:  # Cls.get_instance(): a class's own getter of its singleton
+            cls_name, _, method = name.partition(".")
+            cls = self.index.classes.get(cls_name)
+            found = self.index.method(cls, method) if cls is not None else None
+            info = found if found is not None and "classmethod" in {
+                d.rsplit(".", 1)[-1] for d in _decorators(found.node)} else None
+        else:
+            info = self.index.functions.get(name)
         result = None
         if info is not None and not _is_phase_init_name(name):
             built = None
@@ -1099,6 +1110,8 @@ class _TwoPhase:
             for sub in walk(info.node.body, NESTED_SCOPES):
                 if isinstance(sub, cst.Call):
                     callee = call_name(sub) or ""
+                    if isinstance(sub.func, cst.Name) and callee == "cls" and "." in name:
+                        callee = name.partition(".")[0]
                     if isinstance(sub.func, cst.Name) and self.class_contract(callee) is not None:
                         built = callee
                     elif isinstance(sub.func, cst.Attribute) and _is_phase_init_name(callee):
@@ -1119,9 +1132,12 @@ class _TwoPhase:
             for info in self.index.all_functions:
                 name = info.name
                 decorators = [d.rsplit(".", 1)[-1] for d in _decorators(info.node)]
-                startup = (is_init_name(name) or is_lifecycle_name(name)
-                           or any(d in ("on_event", "on_startup", "asynccontextmanager",
-                                        "contextmanager", "fixture") for d in decorators))
+                words = _words(name)
+                startup = bool(words) and (
+                    words[0].startswith("init") or words[0] in _HOOK_FIRST_WORDS
+                    or bool(_joined(words) & {"lifespan", "startup"})
+                    or any(d in ("on_event", "on_startup", "asynccontextmanager",
+                                 "contextmanager", "fixture") for d in decorators))
                 if not startup:
                     continue
                 bound: dict[str, str] = {}
@@ -1167,9 +1183,20 @@ class _TwoPhase:
             if not any(isinstance(n, cst.Call) for n in walk(info.node.body, NESTED_SCOPES)):
                 continue
             flow = _PhaseFlow(self, info.node)
+            initial = set()
+            for param in parameters(info.node):
+                # FastAPI dependency injection: db = Depends(get_database_manager)
+                depends = depends_target(param)
+                target = depends.args[0].value if depends is not None and depends.args else None
+                getter = self.getter_summary(target.value) if isinstance(target, cst.Name) else None
+                if getter is not None and not getter.initialises and not getter.hooked:
+                    contract = self.class_contract(getter.cls)
+                    if contract is not None:
+                        flow.bound[param.name.value] = (contract, f"Depends({getter.name})")
+                        initial.add(param.name.value)
             try:
                 graph = self.ctx.websockets.cfg(FunctionInfo(info.node, info.name))
-                states = flow.solve(graph, frozenset())
+                states = flow.solve(graph, frozenset(initial))
                 flow.replay(graph, states)
             except RecursionError:
                 continue
@@ -1178,11 +1205,15 @@ class _TwoPhase:
 
 
 def _obtained_by(expr: cst.BaseExpression | None) -> str | None:
-    """``Cls(...)``, ``get_x()`` or ``await get_x()``: the name called, else None."""
+    """``Cls(...)``, ``get_x()``, ``await get_x()`` or ``Cls.get_instance()``: the name
+    called (dotted for a class's method), else None."""
     if isinstance(expr, cst.Await):
         expr = expr.expression
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name):
         return expr.func.value
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+            and isinstance(expr.func.value, cst.Name) and expr.func.value.value[:1].isupper():
+        return f"{expr.func.value.value}.{expr.func.attr.value}"
     return None
 
 
