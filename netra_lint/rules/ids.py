@@ -618,8 +618,10 @@ class _IdVisitor:
             node = node.args[0].value
         name = self.id_name_of(node)
         if name is None and loose:
+            # one id (``client_id``), not a list of them (``label_ids``: "a,b,c")
             candidate = _name_of(node)
-            name = candidate if candidate and self.is_id_like(candidate) \
+            words = _words(candidate) if candidate else []
+            name = candidate if words and words[-1] in ("id", "uid", "uuid", "guid") \
                 and not isinstance(node, cst.Subscript) else None
         if name is None:
             return None
@@ -1170,6 +1172,9 @@ class _IdVisitor:
         if source is None:
             return
         kind, shown = source
+        upper = last_name(piece.upper) if piece.upper is not None else None
+        if piece.lower is None and upper and _CLAMP_WORDS.search(upper):
+            return  # a clamp to a length limit: [:TOOL_CALL_ID_MAX_LEN]
         kept = _kept_text(piece, _UUID_TEMPLATE[kind])
         digits = None if kept is None else sum(c != "-" for c in kept)
         if digits is not None and digits >= 2 * _MIN_RANDOM_BYTES:
