@@ -32,9 +32,12 @@ _NAME = re.compile(r"\w+")
 _BUILT = r"[ \t]*(?:await[ \t]+)?[\w.]+[ \t]*\("  # ``= Manager(...)``, ``= await connect(...)``
 _CLASS_DEF = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.MULTILINE)
 _CLASS_ASSIGNED = re.compile(r"\b(?:cls|[A-Z]\w*|self\.__class__)\.(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
-# NL501 (b): a method that a class's other methods may need to have run first.
-_TWO_PHASE = re.compile(r"def[ \t]+_?(?:a?sync_)?(?:initiali[sz]e|init|setup|start|startup|bootstrap)"
+# NL501 (b): a method that a class's other methods may need to have run first. A plain
+# ``start(self)`` (threads, servers) counts only next to a flag that says so.
+_TWO_PHASE = re.compile(r"def[ \t]+_?(?:a?sync_)?(?:initiali[sz]e|init|setup|bootstrap)"
                         r"[ \t]*\([ \t]*self\b")
+_TWO_PHASE_START = re.compile(r"def[ \t]+_?(?:a?sync_)?(?:start|startup)[ \t]*\([ \t]*self\b")
+_TWO_PHASE_FLAG = re.compile(r"(?i)initiali[sz]ed|_started\b|not started|_ready\b|not ready")
 _CLASS_NONE = re.compile(r"^[ \t]+([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*None\b", re.MULTILINE)
 
 
@@ -51,8 +54,8 @@ def families_for(text: str, settings: Settings, wanted: frozenset[str]) -> set[s
         families.add("ids")
     if "handshake" in wanted and any(m in text for m in _HANDSHAKE_MARKERS):
         families.add("handshake")
-    if "init" in wanted and (("None" in text and _init_may_apply(text))
-                             or _TWO_PHASE.search(text)):
+    if "init" in wanted and (("None" in text and _init_may_apply(text)) or _TWO_PHASE.search(text)
+                             or (_TWO_PHASE_START.search(text) and _TWO_PHASE_FLAG.search(text))):
         families.add("init")
     return families
 
