@@ -50,6 +50,8 @@ _PARSE_METHODS = frozenset({"split", "rsplit", "partition", "rpartition", "repla
 _RE_FUNCTIONS = frozenset({"match", "search", "fullmatch", "findall", "finditer", "split", "sub",
                            "subn"})
 
+# Helpers whose name says they format for a person: format_run_id(), render_id(), display().
+_DISPLAY_HELPER = re.compile(r"_?(?:format|render|display|pretty|shorten|abbreviate|truncate)")
 # Calls whose arguments are only shown to a person: a slice of an id there is a short form.
 _DISPLAY_CALLS = frozenset({"print", "debug", "info", "warning", "warn", "error", "exception",
                             "critical", "log"})
@@ -274,10 +276,15 @@ class _Tree:
         not an id: directly, or through a variable or dict that is only used that way."""
         child, parent = node, self.up(node)
         while parent is not None:
+            if isinstance(parent, cst.IfExp) and parent.test is not child:
+                child, parent = parent, self.up(parent)
+                continue
             if isinstance(parent, cst.Arg):
                 call = self.up(parent)
                 if isinstance(call, cst.Call) and last_name(call.func) in _DISPLAY_CALLS:
                     return True
+                if isinstance(call, cst.Call) and _DISPLAY_HELPER.match(last_name(call.func) or ""):
+                    return True  # self.format_run_id(short), shorten(...), render_id(...)
                 if isinstance(call, cst.Call) and dotted(call.func) in ("str", "repr", "dict"):
                     child, parent = call, self.up(call)
                     continue
@@ -384,6 +391,25 @@ class _Tree:
                 return bool(uses) and all(self.tested(u) or self.shown(u) for u in uses)
         return False
 
+    # -- NL303: a short random part joined with a host, pid, clock or counter ----------------
+    def joined_with(self, name: str, unique_vars: set[str]) -> bool:
+        """``short = uuid4().hex[:8]`` used in a text that also holds a unique local
+        (``f"{group}-{hostname}-{pid}-{short}"``, hostname and pid from their calls)."""
+        if not unique_vars:
+            return False
+        for use in self.loads.get(name, ()):
+            text: cst.CSTNode = use
+            parent = self.up(use)
+            while isinstance(parent, (cst.FormattedStringExpression, cst.FormattedString,
+                                      cst.ConcatenatedString, cst.BinaryOperation, cst.Element,
+                                      cst.List, cst.Tuple, cst.Arg)):
+                text, parent = parent, self.up(parent)
+                if isinstance(text, cst.Arg):
+                    break
+            if any(isinstance(n, cst.Name) and n.value in unique_vars for n in walk_nodes(text)):
+                return True
+        return False
+
     # -- NL303: a loop that retries on a collision -------------------------------------------
     def collision_checked(self, name: str) -> bool:
         """A loop in this function assigns ``name`` and tests it (``while sid in used``,
@@ -415,7 +441,7 @@ class _Tree:
 class _Frame:
     """One function being visited (or the module): what is decided when it ends."""
 
-    __slots__ = ("node", "pending", "time_vars", "values", "_tree", "visitor")
+    __slots__ = ("node", "pending", "time_vars", "values", "unique_vars", "_tree", "visitor")
 
     def __init__(self, node: cst.CSTNode, visitor: "_IdVisitor") -> None:
         self.node = node
@@ -423,6 +449,7 @@ class _Frame:
         self.pending: list[tuple] = []
         self.time_vars: dict[str, tuple[str, cst.CSTNode]] = {}  # name -> (resolution, timestamp)
         self.values: dict[str, cst.BaseExpression] = {}  # local name -> its last string value
+        self.unique_vars: set[str] = set()  # locals from a clock, host, pid or counter
         self._tree: _Tree | None = None
 
     @property
@@ -621,7 +648,8 @@ class _IdVisitor:
             # one id (``client_id``), not a list of them (``label_ids``: "a,b,c")
             candidate = _name_of(node)
             words = _words(candidate) if candidate else []
-            name = candidate if words and words[-1] in ("id", "uid", "uuid", "guid") \
+            # and a named one (``client_id``), not any object's bare ``.id``
+            name = candidate if len(words) >= 2 and words[-1] in ("id", "uid", "uuid", "guid") \
                 and not isinstance(node, cst.Subscript) else None
         if name is None:
             return None
@@ -961,6 +989,9 @@ class _IdVisitor:
         """Local string values and timestamps, and the string values of ``self.x``."""
         frame = self._frames[-1]
         if isinstance(target, cst.Name):
+            if isinstance(value, cst.Call) and (
+                    last_name(value.func) in _UNIQUE_SOURCES or last_name(value.func) == "next"):
+                frame.unique_vars.add(target.value)  # hostname = socket.gethostname()
             stamp = self._timestamp(value)
             if stamp is not None:
                 frame.time_vars[target.value] = stamp
@@ -1100,7 +1131,8 @@ class _IdVisitor:
                     self._built.append((node, name, how))
             elif kind == "random":
                 _, node, name, message = item
-                if not frame.tree.collision_checked(name):
+                if not frame.tree.collision_checked(name) \
+                        and not frame.tree.joined_with(name, frame.unique_vars):
                     self._report("NL303", node, message)
         frame.pending.clear()
 
