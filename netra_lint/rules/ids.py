@@ -620,6 +620,19 @@ class _IdVisitor:
         self._contexts.pop()
         self._values.pop()
 
+    def _built_or_cut(self, node: cst.CSTNode) -> bool:
+        """``node`` is part of an id's value that builds text around it or slices it."""
+        value = self._id_value_node()
+        if value is None:
+            return False
+        if _has_fstring(value) or (isinstance(value, cst.BinaryOperation)
+                                   and isinstance(value.operator, (cst.Add, cst.Modulo))):
+            return True
+        return any(isinstance(n, cst.Subscript) and any(isinstance(e.slice, cst.Slice)
+                                                        for e in n.slice)
+                   and n.value is not node and any(m is node for m in walk_nodes(n.value))
+                   for n in walk_nodes(value))
+
     def _id_value_node(self) -> cst.BaseExpression | None:
         """The whole value of the innermost id being built (for NL303's unique parts)."""
         for name, value in zip(reversed(self._contexts), reversed(self._values)):
@@ -897,8 +910,9 @@ class _IdVisitor:
                 if found:
                     self.sites.add(found[0], "compared", node, "")
             if method in _PARSE_METHODS:
-                # inside an id, any id-like name is a source: f"t_{client_id.split('_')[-1][:8]}"
-                found = self._id_value(func.value, loose=self._id_context() is not None)
+                # a named id built into another id, or cut down into one, is a source:
+                # f"t_{client_id.split('_')[-1][:8]}", client_id.split("_")[-1][:8]
+                found = self._id_value(func.value, loose=self._built_or_cut(node))
                 if found:
                     self._report_parse(node, *found, f".{method}()")
                     return
