@@ -909,7 +909,9 @@ class _IdVisitor:
                 found = self._id_value(func.value)
                 if found:
                     self.sites.add(found[0], "compared", node, "")
-            if method in _PARSE_METHODS:
+            if method == "replace" and _escapes(node):
+                pass  # .replace("%", "\\%"): escaping for SQL LIKE or a regex, not parsing
+            elif method in _PARSE_METHODS:
                 # a named id built into another id, or cut down into one, is a source:
                 # f"t_{client_id.split('_')[-1][:8]}", client_id.split("_")[-1][:8]
                 found = self._id_value(func.value, loose=self._built_or_cut(node))
@@ -1425,3 +1427,15 @@ def _cut_before_unique(value: cst.BaseExpression, upper: int) -> str | None:
         if length >= upper and part is parts[-1]:
             return None
     return None
+
+
+def _escapes(call: cst.Call) -> bool:
+    """``x.replace("%", "\\%")`` (and chains of them): escaping characters, not parsing."""
+    node: cst.BaseExpression = call
+    while isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+            and node.func.attr.value == "replace" and len(node.args) >= 2:
+        old, new = string_value(node.args[0].value), string_value(node.args[1].value)
+        if old is None or new is None or not new.startswith("\\") or not new.endswith(old):
+            return False
+        node = node.func.value
+    return True
