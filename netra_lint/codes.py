@@ -52,6 +52,8 @@ RULES: dict[str, Rule] = {
              "slicing, replace, removeprefix, re)", "ids"),
         Rule("NL303", "truncated-random-id", "a truncated random component in an id "
              "(uuid4().hex[:8], token_hex(n) with n < 8)", "ids"),
+        Rule("NL304", "non-unique-id", "an id that concurrent callers share: unique only by a "
+             "second-resolution timestamp, or sliced down to its constant prefix", "ids"),
         Rule("NL401", "accept-ignores-offered-subprotocol",
              "accept() selects no subprotocol after the client's offered subprotocols were read",
              "handshake"),

@@ -18,6 +18,8 @@ _WS_MARKERS = ("websocket", "WebSocket", "Websocket")
 # NL301/NL302 fully match a name against Settings.id_names, so the pattern must occur in
 # the text; NL303 needs a uuid4()/uuid1() or secrets.token_*() call.
 _RANDOM_ID = re.compile(r"uuid[14]|token_(?:hex|urlsafe|bytes)")
+# NL304: an id and a clock on one line (``job_id = f"job_{int(time.time())}"``).
+_TIMED_ID = re.compile(r"(?i)id\b[^\n]*(?:time\(\)|strftime\()")
 # the header in any usual spelling: sec-websocket-protocol, Sec-WebSocket-Protocol,
 # Sec-Websocket-Protocol, SEC-WEBSOCKET-PROTOCOL
 _HANDSHAKE_MARKERS = ("ebsocket-protocol", "ebSocket-Protocol", "ebsocket-Protocol",
@@ -31,6 +33,12 @@ _NAME = re.compile(r"\w+")
 _BUILT = r"[ \t]*(?:await[ \t]+)?[\w.]+[ \t]*\("  # ``= Manager(...)``, ``= await connect(...)``
 _CLASS_DEF = re.compile(r"^[ \t]*class[ \t]+(\w+)", re.MULTILINE)
 _CLASS_ASSIGNED = re.compile(r"\b(?:cls|[A-Z]\w*|self\.__class__)\.(\w+)[ \t]*(?::[^=\n]*)?=(?!=)")
+# NL501 (b): a method that a class's other methods may need to have run first. A plain
+# ``start(self)`` (threads, servers) counts only next to a flag that says so.
+_TWO_PHASE = re.compile(r"def[ \t]+_?(?:a?sync_)?(?:initiali[sz]e|init|setup|bootstrap)"
+                        r"[ \t]*\([ \t]*self\b")
+_TWO_PHASE_START = re.compile(r"def[ \t]+_?(?:a?sync_)?(?:start|startup)[ \t]*\([ \t]*self\b")
+_TWO_PHASE_FLAG = re.compile(r"(?i)initiali[sz]ed|_started\b|not started|_ready\b|not ready")
 _CLASS_NONE = re.compile(r"^[ \t]+([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*None\b", re.MULTILINE)
 
 
@@ -42,11 +50,13 @@ def families_for(text: str, settings: Settings, wanted: frozenset[str]) -> set[s
         markers = _WS_MARKERS + tuple(t.rsplit(".", 1)[-1] for t in settings.websocket_types)
         if any(m in text for m in markers):
             families.update(websocket_families)
-    if "ids" in wanted and (_RANDOM_ID.search(text) or settings.id_name_re().search(text)):
+    if "ids" in wanted and (_RANDOM_ID.search(text) or settings.id_name_re().search(text)
+                            or _TIMED_ID.search(text)):
         families.add("ids")
     if "handshake" in wanted and any(m in text for m in _HANDSHAKE_MARKERS):
         families.add("handshake")
-    if "init" in wanted and "None" in text and _init_may_apply(text):
+    if "init" in wanted and (("None" in text and _init_may_apply(text)) or _TWO_PHASE.search(text)
+                             or (_TWO_PHASE_START.search(text) and _TWO_PHASE_FLAG.search(text))):
         families.add("init")
     return families
 

@@ -39,7 +39,7 @@ class Settings:
     )
     id_names: str = field(
         default=DEFAULT_ID_NAMES,
-        metadata={"help": "Regular expression (full match) of names that hold identifiers (NL301-NL303)."},
+        metadata={"help": "Regular expression (full match) of names that hold identifiers (NL301-NL304)."},
     )
     id_generators: tuple[str, ...] = field(
         default=(),

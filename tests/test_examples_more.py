@@ -163,7 +163,7 @@ def example_files():
 
 def test_example_annotations_are_consistent():
     files = example_files()
-    assert len(files) == 8
+    assert len(files) == 10
     for path in files:
         expected = expected_from_annotations(path)
         if path.name.startswith("fixed"):

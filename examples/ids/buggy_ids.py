@@ -1,8 +1,8 @@
-"""Ad-hoc thread and run ids (NL301, NL302, NL303).
+"""Ad-hoc thread and run ids (NL301, NL302).
 
-Bug: thread and run ids are built by hand with f-strings, their random part is
-truncated to 8 hex digits, and the router recovers a run's thread by cutting the
-run id apart (``'_'.join(run_id.split('_')[1:-2])``), which assumes a thread-id
+Bug: thread and run ids are built by hand with f-strings (their random part is
+truncated to 8 hex digits, which the counter before it makes harmless: no NL303),
+and the router recovers a run's thread by cutting the run id apart (``'_'.join(run_id.split('_')[1:-2])``), which assumes a thread-id
 format that the thread-id code never produced.
 
 Runtime symptom: every message is rejected with
@@ -26,8 +26,8 @@ class ThreadMismatch(ValueError):
 def start_conversation(operation: str) -> tuple[str, str]:
     """Open a thread for ``operation`` and start its first run."""
     ms = int(time.time() * 1000)
-    thread_id = f"thread_{operation}_{ms}_{next(_sequence)}_{uuid4().hex[:8]}"  # error: NL301, NL303
-    run_id = f"run_{operation}_{ms}_{next(_sequence)}_{uuid4().hex[:8]}"  # error: NL301, NL303
+    thread_id = f"thread_{operation}_{ms}_{next(_sequence)}_{uuid4().hex[:8]}"  # error: NL301
+    run_id = f"run_{operation}_{ms}_{next(_sequence)}_{uuid4().hex[:8]}"  # error: NL301
     return thread_id, run_id
 
 

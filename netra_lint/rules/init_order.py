@@ -35,7 +35,8 @@ import libcst as cst
 
 from ..engine.cfg import ASSUME, CFG, JOIN, Node
 from ..engine.flow import Dataflow
-from ..engine.module import FunctionInfo, call_name, caught_names, dotted, parameters
+from ..engine.module import (FunctionInfo, call_name, caught_names, depends_target, dotted,
+                             parameters, string_value)
 from ..engine.walk import NESTED_SCOPES, children, walk
 from .base import Context, Pending
 
@@ -66,9 +67,17 @@ def is_init_name(name: str) -> bool:
     return words[0] == "ensure" and "future" not in words
 
 
+# The second half of a start/finish hook pair (pytest_sessionfinish, pytest_unconfigure,
+# tearDownClass, on_shutdown): it runs after its start hook, or only closes what exists.
+_FINISH_SUFFIXES = ("finish", "unconfigure", "deconfigure", "teardown", "shutdown", "finalize",
+                    "finalise", "deinit", "uninit", "unload", "destroy", "terminate")
+
+
 def is_lifecycle_name(name: str) -> bool:
     """Start-up and teardown code: it runs after the init, or only closes what exists."""
-    return bool(_joined(_words(name)) & _LIFECYCLE_WORDS)
+    words = _words(name)
+    return bool(_joined(words) & _LIFECYCLE_WORDS) or any(
+        w.endswith(_FINISH_SUFFIXES) for w in _joined(words))
 
 
 # Handlers that make an AttributeError/TypeError on None harmless.
@@ -524,6 +533,8 @@ class _InitOrder:
         name = scope.node.name.value
         if is_lifecycle_name(name) or is_init_name(name):
             return True
+        if name.startswith("pytest_") and scope.cls is None:
+            return True  # pytest's hooks run in its order: configure and sessionstart first
         return any(d.rsplit(".", 1)[-1] in ("on_event", "on_startup", "on_shutdown", "contextmanager",
                                             "asynccontextmanager", "fixture")
                    for d in _decorators(scope.node))
@@ -868,3 +879,437 @@ class _Flow(Dataflow[State]):
 
 def check(ctx: Context) -> Iterator[Pending]:
     yield from _InitOrder(ctx).check()
+    yield from _TwoPhase(ctx).check()
+
+
+# -- (b) two-phase initialisation ---------------------------------------------------------------
+#
+# A class whose ``initialize()`` (``init()``, ``start()``, ``setup()``) must run before its
+# other methods: they raise on an ``_initialized``-style flag, or read an attribute that only
+# the init method sets. A function that obtains an instance (the constructor, or a lazy
+# getter that constructs it without initialising it) and calls such a method with no init
+# call on that path, and no start-up hook that initialises the getter's instance, is
+# reported. The two questions about other code ("what does this class require?", "what
+# does this getter return, initialised or not?") go through ``class_contract`` and
+# ``getter_summary``, which project mode can answer from other modules' summaries.
+
+_START_NAMES = frozenset({"start", "astart", "async_start", "open", "aopen"})
+# The first word of a start-up hook's name: init_services(), setup_app(), on_startup().
+_HOOK_FIRST_WORDS = frozenset({"setup", "startup", "bootstrap", "configure", "start", "on",
+                               "lifespan", "warm", "prepare"})
+_NOT_REQUIRING = frozenset({"close", "aclose", "shutdown", "stop", "cleanup", "dispose",
+                            "disconnect", "teardown", "reset", "terminate", "destroy"})
+
+
+def _is_phase_init_name(name: str) -> bool:
+    return name != "__init__" and (is_init_name(name) or name.lstrip("_") in _START_NAMES)
+
+
+@dataclass
+class Contract:
+    """What a class requires: its init methods, and why each other method needs them."""
+    cls: str
+    init_methods: frozenset[str]
+    requires: dict[str, str]  # method -> why (for the message)
+
+
+@dataclass
+class Getter:
+    """A function that returns an instance of ``cls``; ``initialises``: on every path."""
+    name: str
+    cls: str
+    initialises: bool
+    hooked: bool = False  # a start-up hook initialises the instance it returns
+
+
+def _self_attr(node: cst.CSTNode, self_name: str) -> str | None:
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
+            and node.value.value == self_name:
+        return node.attr.value
+    return None
+
+
+def _raises(suite: cst.BaseSuite) -> bool:
+    body = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
+    for statement in body:
+        smalls = statement.body if isinstance(statement, (cst.SimpleStatementLine,
+                                                          cst.SimpleStatementSuite)) else []
+        if any(isinstance(s, cst.Raise) for s in smalls):
+            return True
+    return False
+
+
+def _raise_text(suite: cst.BaseSuite) -> str | None:
+    for node in walk(suite, NESTED_SCOPES):
+        if isinstance(node, cst.Raise) and isinstance(node.exc, cst.Call):
+            for arg in node.exc.args:
+                text = string_value(arg.value)
+                if text:
+                    return text
+    return None
+
+
+class _TwoPhase:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.index = ctx.index
+        self._contracts: dict[str, Contract | None] = {}
+        self._getters: dict[str, Getter | None] = {}
+        self._hooked_getters: set[str] | None = None
+
+    # -- what does this class require? ------------------------------------------------------
+    def class_contract(self, name: str) -> Contract | None:
+        """The init contract of class ``name`` (this module now; project mode: any module)."""
+        if name not in self._contracts:
+            cls = self.index.classes.get(name)
+            self._contracts[name] = self._contract(cls) if cls is not None else None
+        return self._contracts[name]
+
+    def _contract(self, cls) -> Contract | None:
+        methods = {n: info.node for n, info in cls.methods.items()}
+        candidates = {n for n in methods if _is_phase_init_name(n)}
+        if not candidates:
+            return None
+        stores: dict[str, dict[str, list[cst.BaseExpression | None]]] = {}  # method -> attr -> values
+        calls: dict[str, set[str]] = {}
+        for name, node in methods.items():
+            params = parameters(node)
+            if not params:
+                continue
+            me = params[0].name.value
+            found: dict[str, list] = {}
+            called: set[str] = set()
+            for sub in walk(node.body, NESTED_SCOPES):
+                if isinstance(sub, cst.Assign):
+                    for target in sub.targets:
+                        attr = _self_attr(target.target, me)
+                        if attr:
+                            found.setdefault(attr, []).append(sub.value)
+                elif isinstance(sub, (cst.AnnAssign, cst.AugAssign)):
+                    attr = _self_attr(sub.target, me)
+                    if attr:
+                        found.setdefault(attr, []).append(getattr(sub, "value", None))
+                elif isinstance(sub, cst.Call):
+                    attr = _self_attr(sub.func, me)
+                    if attr:
+                        called.add(attr)
+            stores[name] = found
+            calls[name] = called
+        # init methods: named so, and they set something (or call another init method)
+        init_methods = {n for n in candidates if stores.get(n) or calls.get(n, set()) & candidates}
+        if not init_methods:
+            return None
+        flags: set[str] = set()
+        init_attrs: set[str] = set()
+        for name in init_methods:
+            for attr, values in stores.get(name, {}).items():
+                if any(isinstance(v, cst.Name) and v.value == "True" for v in values):
+                    flags.add(attr)
+                elif any(v is not None and not _is_none(v) for v in values):
+                    init_attrs.add(attr)
+        # an attribute given a real value elsewhere (the constructor, a setter) is no contract
+        for name, found in stores.items():
+            if name in init_methods:
+                continue
+            for attr, values in found.items():
+                if any(v is None or not _is_none(v) and not (
+                        isinstance(v, cst.Name) and v.value in ("False", "True")) for v in values):
+                    init_attrs.discard(attr)
+        for statement in (cls.node.body.body if isinstance(cls.node.body, cst.IndentedBlock) else ()):
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and getattr(small, "value", None) \
+                            is not None and not _is_none(small.value):
+                        targets = ([t.target for t in small.targets] if isinstance(small, cst.Assign)
+                                   else [small.target])
+                        for target in targets:
+                            if isinstance(target, cst.Name) and target.value not in flags:
+                                init_attrs.discard(target.value)
+        if not flags and not init_attrs:
+            return None
+        watched = flags | init_attrs
+        checkers: dict[str, str] = {}  # methods that raise when not initialised, and the text
+        for name, node in methods.items():
+            if name in init_methods or not parameters(node):
+                continue
+            me = parameters(node)[0].name.value
+            for sub in walk(node.body, NESTED_SCOPES):
+                if isinstance(sub, cst.If) and _raises(sub.body) and any(
+                        _self_attr(n, me) in watched for n in walk(sub.test)):
+                    checkers[name] = _raise_text(sub.body) or "raises"
+                    break
+        requires: dict[str, str] = {}
+        init_label = sorted(init_methods)[0]
+        for name, node in methods.items():
+            if name in init_methods or name.startswith("__") or not parameters(node) \
+                    or is_lifecycle_name(name) or name.lstrip("_") in _NOT_REQUIRING:
+                continue
+            if any(d.rsplit(".", 1)[-1] in ("staticmethod", "classmethod", "property")
+                   for d in _decorators(node)):
+                continue
+            if calls.get(name, set()) & init_methods:
+                continue  # initialises itself when needed
+            if name in checkers:
+                requires[name] = f"raises {checkers[name]!r}" if checkers[name] != "raises" \
+                    else f"raises unless {init_label}() ran"
+                continue
+            helper = next((c for c in sorted(calls.get(name, ())) if c in checkers), None)
+            if helper is not None:
+                requires[name] = (f"raises {checkers[helper]!r} (through {helper}())"
+                                  if checkers[helper] != "raises" else
+                                  f"raises unless {init_label}() ran (through {helper}())")
+                continue
+            me = parameters(node)[0].name.value
+            tested = set()
+            for sub in walk(node.body, NESTED_SCOPES):
+                test = getattr(sub, "test", None) if isinstance(
+                    sub, (cst.If, cst.While, cst.IfExp, cst.Assert)) else None
+                if isinstance(sub, cst.BooleanOperation):
+                    test = sub
+                if test is not None:
+                    tested.update(_self_attr(n, me) for n in walk(test))
+                if isinstance(sub, (cst.Try, cst.TryStar)):
+                    tested.update(watched)  # a try around it: handled its own way
+            for sub in walk(node.body, NESTED_SCOPES):
+                base = None
+                if isinstance(sub, cst.Attribute):
+                    base = _self_attr(sub.value, me)
+                elif isinstance(sub, cst.Call):
+                    base = _self_attr(sub.func, me)
+                    if base is not None and base in methods:
+                        base = None
+                elif isinstance(sub, cst.Subscript):
+                    base = _self_attr(sub.value, me)
+                if base in init_attrs and base not in tested and not (tested & flags):
+                    requires[name] = f"reads self.{base}, which only {init_label}() sets"
+                    break
+        if not requires:
+            return None
+        return Contract(cls.name, frozenset(init_methods), requires)
+
+    # -- what does this getter return? ---------------------------------------------------------
+    def getter_summary(self, name: str) -> Getter | None:
+        """The class a module function returns an instance of, and whether it initialises
+        that instance first (this module now; project mode: any module)."""
+        if name in self._getters:
+            return self._getters[name]
+        self._getters[name] = None
+        if "." in name:  # Cls.get_instance(): a class's own getter of its singleton
+            cls_name, _, method = name.partition(".")
+            cls = self.index.classes.get(cls_name)
+            found = self.index.method(cls, method) if cls is not None else None
+            info = found if found is not None and "classmethod" in {
+                d.rsplit(".", 1)[-1] for d in _decorators(found.node)} else None
+        else:
+            info = self.index.functions.get(name)
+        result = None
+        if info is not None and not _is_phase_init_name(name):
+            built = None
+            initialises = False
+            returns = []
+            for sub in walk(info.node.body, NESTED_SCOPES):
+                if isinstance(sub, cst.Call):
+                    callee = call_name(sub) or ""
+                    if isinstance(sub.func, cst.Name) and callee == "cls" and "." in name:
+                        callee = name.partition(".")[0]
+                    if isinstance(sub.func, cst.Name) and self.class_contract(callee) is not None:
+                        built = callee
+                    elif isinstance(sub.func, cst.Attribute) and _is_phase_init_name(callee):
+                        initialises = True
+                elif isinstance(sub, cst.Return) and sub.value is not None:
+                    returns.append(sub.value)
+            if built is not None and returns:
+                result = Getter(name, built, initialises)
+                result.hooked = name in self._hooked()
+        self._getters[name] = result
+        return result
+
+    def _hooked(self) -> set[str]:
+        """Getters whose instance a start-up hook (lifespan, on_event("startup"), an init
+        function) initialises: ``await get_db().initialize()``, ``db = get_db(); db.start()``."""
+        if self._hooked_getters is None:
+            self._hooked_getters = set()
+            for info in self.index.all_functions:
+                name = info.name
+                decorators = [d.rsplit(".", 1)[-1] for d in _decorators(info.node)]
+                words = _words(name)
+                startup = bool(words) and (
+                    words[0].startswith("init") or words[0] in _HOOK_FIRST_WORDS
+                    or bool(_joined(words) & {"lifespan", "startup"})
+                    or any(d in ("on_event", "on_startup", "asynccontextmanager",
+                                 "contextmanager", "fixture") for d in decorators))
+                if not startup:
+                    continue
+                bound: dict[str, str] = {}
+                for sub in walk(info.node.body, NESTED_SCOPES):
+                    if isinstance(sub, cst.Assign) and len(sub.targets) == 1 \
+                            and isinstance(sub.targets[0].target, cst.Name):
+                        source = _obtained_by(sub.value)
+                        if source:
+                            bound[sub.targets[0].target.value] = source
+                    if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) \
+                            and _is_phase_init_name(sub.func.attr.value):
+                        receiver = sub.func.value
+                        source = _obtained_by(receiver)
+                        if source is None and isinstance(receiver, cst.Name):
+                            source = bound.get(receiver.value)
+                        if source:
+                            self._hooked_getters.add(source)
+        return self._hooked_getters
+
+    # -- the uses ------------------------------------------------------------------------------
+    def obtains(self, expr: cst.BaseExpression) -> tuple[Contract, str] | None:
+        """(contract, how) when ``expr`` gives an instance that may not be initialised."""
+        source = _obtained_by(expr)
+        if source is None:
+            return None
+        contract = self.class_contract(source)
+        if contract is not None:
+            return contract, f"{source}()"
+        getter = self.getter_summary(source)
+        if getter is None or getter.initialises or getter.hooked:
+            return None
+        contract = self.class_contract(getter.cls)
+        return (contract, f"{source}()") if contract is not None else None
+
+    def check(self) -> Iterator[Pending]:
+        if not any(self.class_contract(name) for name in list(self.index.classes)):
+            return
+        for info in self.index.all_functions:
+            if _is_phase_init_name(info.name) or is_lifecycle_name(info.name):
+                continue
+            if info.cls is not None and self.class_contract(info.cls.name) is not None:
+                continue  # the class's own methods: its contract, not a use
+            if not any(isinstance(n, cst.Call) for n in walk(info.node.body, NESTED_SCOPES)):
+                continue
+            flow = _PhaseFlow(self, info.node)
+            initial = set()
+            for param in parameters(info.node):
+                # FastAPI dependency injection: db = Depends(get_database_manager)
+                depends = depends_target(param)
+                target = depends.args[0].value if depends is not None and depends.args else None
+                getter = self.getter_summary(target.value) if isinstance(target, cst.Name) else None
+                if getter is not None and not getter.initialises and not getter.hooked:
+                    contract = self.class_contract(getter.cls)
+                    if contract is not None:
+                        flow.bound[param.name.value] = (contract, f"Depends({getter.name})")
+                        initial.add(param.name.value)
+            try:
+                graph = self.ctx.websockets.cfg(FunctionInfo(info.node, info.name))
+                states = flow.solve(graph, frozenset(initial))
+                flow.replay(graph, states)
+            except RecursionError:
+                continue
+            for node, message in flow.found:
+                yield self.ctx.finding(CODE, node, message)
+
+
+def _obtained_by(expr: cst.BaseExpression | None) -> str | None:
+    """``Cls(...)``, ``get_x()``, ``await get_x()`` or ``Cls.get_instance()``: the name
+    called (dotted for a class's method), else None."""
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name):
+        return expr.func.value
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) \
+            and isinstance(expr.func.value, cst.Name) and expr.func.value.value[:1].isupper():
+        return f"{expr.func.value.value}.{expr.func.attr.value}"
+    return None
+
+
+class _PhaseFlow(Dataflow[frozenset]):
+    """Local names holding an instance that may not be initialised yet."""
+
+    def __init__(self, rule: _TwoPhase, function: cst.FunctionDef) -> None:
+        self.rule = rule
+        self.function = function
+        self.found: list[tuple[cst.CSTNode, str]] = []
+        self._seen: set[int] = set()
+        self.bound: dict[str, tuple[Contract, str]] = {}
+
+    def join(self, left: frozenset, right: frozenset) -> frozenset:
+        return left | right
+
+    def transfer(self, node: Node, state: frozenset, report: bool) -> frozenset | None:
+        if node.kind == ASSUME:
+            if state and node.expr is not None:
+                mentioned = {n.value for n in walk(node.expr) if isinstance(n, cst.Name)}
+                return state - mentioned  # a test of the instance: handled its own way
+            return state
+        for expr in node.expressions():
+            state = self._eval(expr, state, report)
+        return state
+
+    def _eval(self, root: cst.CSTNode, state: frozenset, report: bool) -> frozenset:
+        # post-order: a call's callee and arguments before the call itself
+        order: list[cst.CSTNode] = []
+        stack: list[tuple[cst.CSTNode, bool]] = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if node is not root and isinstance(node, NESTED_SCOPES):
+                continue
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(list(children(node))))
+        for node in order:
+            if isinstance(node, cst.Call):
+                state = self._call(node, state, report)
+            elif isinstance(node, (cst.Assign, cst.AnnAssign)):
+                targets = ([t.target for t in node.targets] if isinstance(node, cst.Assign)
+                           else [node.target])
+                obtained = self.rule.obtains(node.value) if node.value is not None else None
+                for target in targets:
+                    for name in _names_in(target):
+                        state = state - {name}
+                    if obtained is not None and isinstance(target, cst.Name):
+                        self.bound[target.value] = obtained
+                        state = state | {target.value}
+        return state
+
+    def _call(self, call: cst.Call, state: frozenset, report: bool) -> frozenset:
+        # an instance handed to other code: it may initialise it
+        for arg in call.args:
+            if isinstance(arg.value, cst.Name) and arg.value.value in state:
+                state = state - {arg.value.value}
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return state
+        method = func.attr.value
+        receiver = func.value
+        if isinstance(receiver, cst.Name) and receiver.value in state:
+            contract, how = self.bound[receiver.value]
+            if method in contract.init_methods or _is_phase_init_name(method):
+                return state - {receiver.value}
+            if method in contract.requires:
+                self._report(call, contract, how, receiver.value, method, report)
+                return state - {receiver.value}
+            return state
+        obtained = self.rule.obtains(receiver)
+        if obtained is not None:
+            contract, how = obtained
+            if method in contract.requires:
+                self._report(call, contract, how, None, method, report)
+        return state
+
+    def _report(self, call: cst.Call, contract: Contract, how: str, name: str | None,
+                method: str, report: bool) -> None:
+        if not report or id(call) in self._seen:
+            return
+        self._seen.add(id(call))
+        init = sorted(contract.init_methods)[0]
+        holder = f"'{name}' (from {how})" if name else how
+        self.found.append((call, (
+            f"{contract.cls}.{method}() {contract.requires[method]}; {holder} reaches it here "
+            f"with no {init}() on this path and no start-up hook that initialises it: call "
+            f"'await {name or how}.{init}()' first, or let the getter initialise what it "
+            f"returns")))
+
+
+def _names_in(target: cst.BaseExpression) -> Iterator[str]:
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _names_in(element.value)
