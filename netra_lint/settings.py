@@ -11,7 +11,6 @@ DEFAULT_RESOURCE_PAIRS: tuple[tuple[str, str], ...] = (
     ("register*", "unregister*"),
     ("add_connection", "remove_connection"),
     ("create_*manager*", "cleanup*"),
-    ("get_*manager*", "cleanup*"),
 )
 DEFAULT_ID_NAMES = (
     r"thread_id|run_id|request_id|connection_id|session_id|message_id"
