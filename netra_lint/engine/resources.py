@@ -176,8 +176,8 @@ def undoes(release: Effect, acquire: Effect) -> bool:
 
 _LIBRARY: dict[str, tuple[str, str, tuple[str, ...], int | None]] = {
     # method: (kind, container, parameter names, key parameter index or None = all)
-    "group_add": (ACQUIRE, "channels group", ("group", "channel"), 0),
-    "group_discard": (RELEASE, "channels group", ("group", "channel"), 0),
+    "group_add": (ACQUIRE, "channels group", ("group", "channel"), -1),
+    "group_discard": (RELEASE, "channels group", ("group", "channel"), -1),
     "add_listener": (ACQUIRE, "listener", ("channel", "callback"), None),
     "remove_listener": (RELEASE, "listener", ("channel", "callback"), None),
 }
@@ -197,6 +197,8 @@ class ResourceAnalysis:
         self.module_names = _module_containers(self.index)
         self.class_containers = {name: _class_containers(cls) for name, cls in self.index.classes.items()}
         self._receivers: dict[tuple[int, str], object] = {}
+        self._current: FunctionInfo | None = None
+        self._task_args: set[int] = set()
 
     # -- the one question about callees ------------------------------------------------
     def callee_effects(self, call: cst.Call, info: FunctionInfo | None = None) -> ResourceEffects | None:
@@ -276,8 +278,13 @@ class ResourceAnalysis:
         receiver = _code(call.func.value)
         if name in _LIBRARY:
             kind, container, params, key = _LIBRARY[name]
-            keys = frozenset({f"${params[key]}"}) if key is not None else frozenset(f"${p}" for p in params)
-            effect = Effect(kind, SUBSCRIBE, container, keys, what=f"{name}()")
+            if key == -1:  # the entry is the pair (group, channel)
+                keys = frozenset({"|".join(f"${p}" for p in params)})
+            else:
+                keys = frozenset({f"${params[key]}"}) if key is not None else frozenset(f"${p}" for p in params)
+            verb = "joins" if kind == ACQUIRE else "leaves"
+            effect = Effect(kind, SUBSCRIBE, container, keys,
+                            what=f"{verb} {container} '{'|'.join(f'${p}' for p in params)}'")
             return ResourceEffects(params, False, (effect,) if kind == ACQUIRE else (),
                                    (effect,) if kind == RELEASE else ())
         if name in ("subscribe", "psubscribe", "unsubscribe", "punsubscribe") and _PUBSUB_RECEIVER.search(receiver):
@@ -286,7 +293,8 @@ class ResourceAnalysis:
             if name.endswith("unsubscribe") and not call.args:
                 keys = frozenset({WILDCARD})
             kind = RELEASE if "unsubscribe" in name else ACQUIRE
-            effect = Effect(kind, SUBSCRIBE, f"subscription of {receiver}", keys, what=f"{name}()")
+            effect = Effect(kind, SUBSCRIBE, f"subscription of {receiver}", keys,
+                            what=f"subscribes {receiver} to {', '.join(sorted(keys))}")
             return ResourceEffects(params, False, (effect,) if kind == ACQUIRE else (),
                                    (effect,) if kind == RELEASE else ())
         return None
@@ -401,11 +409,20 @@ class ResourceAnalysis:
         teardown = self.teardown(info)
         torn: set[int] = set()
         teardown_name = None
+        if teardown is None and info.cls is not None and self.is_owner(info):
+            # the framework's own (empty) teardown runs when the connection ends
+            if info.cls.name in self.ws._channels:
+                teardown_name = "disconnect"
+            elif info.cls.name in self.ws._endpoint_classes:
+                teardown_name = "on_disconnect"
         if teardown is not None:
             teardown_name = teardown.name
             released = [e.effect for e in self.local_effects(teardown) if e.effect.kind == RELEASE]
             torn = {i for i, a in enumerate(acquires) if any(undoes(r, a.effect) for r in released)}
         graph = self.ws.cfg(info)
+        self._current = info
+        self._task_args = {id(_unawait(c.args[0].value)) for c in find(info.node.body, cst.Call)
+                           if call_name(c) in _TASK_STARTERS and c.args}
         effects = self.local_effects(info)
         releases = [e for e in effects if e.effect.kind == RELEASE]
         anchors: dict[int, list[tuple[str, int]]] = {}
@@ -425,7 +442,7 @@ class ResourceAnalysis:
                 events.extend(anchors.get(id(call), ()))
             if events:
                 by_node[node.index] = events
-        flow = _Lifetime(by_node, acquires)
+        flow = _Lifetime(by_node, acquires, self._harmless)
         states = flow.solve(graph, tuple(frozenset() for _ in acquires))
         normal, raised = states[graph.exit], states[graph.raise_exit]
         out = []
@@ -450,6 +467,19 @@ class ResourceAnalysis:
                 out.append(Leak(acq, "no-release", partial=bool(sites),
                                 teardown=teardown_name))
         return out
+
+    def _harmless(self, call: cst.Call) -> bool:
+        """A call that does not raise in practice: logging, ids, a coroutine handed to
+        ``create_task``, an instance of a module class without ``__init__``."""
+        if _harmless(call):
+            return True
+        name = call_name(call) or ""
+        if name in _TASK_STARTERS:
+            return True
+        if isinstance(call.func, cst.Name) and name in self.index.classes:
+            return self.index.method(self.index.classes[name], "__init__") is None
+        target = self.ws.types(self._current).resolve(call) if self._current is not None else None
+        return target is not None and target.function.is_async and id(call) in self._task_args
 
     @staticmethod
     def _released_on_var(rel: Local, acq: Local) -> bool:
@@ -673,6 +703,11 @@ class _Extractor:
                 return None
             owner = "self" if parts[0] == "self" and not self._class_level(parts[1]) else None
             return f"{self.cls_name}.{'.'.join(parts[1:])}", owner, extra
+        if len(parts) == 2 and parts[0] in self.index.instances and parts[0] not in self.assigned_locals:
+            cls_name = self.index.instances[parts[0]]
+            if self.analysis.class_containers.get(cls_name, {}).get(parts[1]) == "plain":
+                return f"{cls_name}.{parts[1]}", parts[0], extra
+            return None
         if len(parts) == 2 and parts[0] in self.index.classes:
             declared = self.analysis.class_containers.get(parts[0], {})
             if declared.get(parts[1]) == "plain":
@@ -877,7 +912,10 @@ class _Extractor:
             owner = self._substitute(effect.owner, binding, var, via) if effect.owner else None
             if effect.owner and owner is None:
                 continue
-            self.out.append(Local(replace(effect, keys=frozenset(keys), owner=owner),
+            what = effect.what
+            if effect.how == SUBSCRIBE and "$" in what:
+                what = self._substitute(what, binding, var, via) or what
+            self.out.append(Local(replace(effect, keys=frozenset(keys), owner=owner, what=what),
                                   anchor if anchor is not None else call, via, var,
                                   id(anchor if anchor is not None else call) in self.managed))
 
@@ -1077,9 +1115,10 @@ def _container_kind(value: cst.BaseExpression) -> str | None:
 
 
 class _Lifetime(Dataflow[tuple]):
-    def __init__(self, by_node, acquires: list[Local]) -> None:
+    def __init__(self, by_node, acquires: list[Local], harmless) -> None:
         self.by_node = by_node
         self.acquires = acquires
+        self.harmless = harmless
 
     def join(self, left: tuple, right: tuple) -> tuple:
         return tuple(a | b for a, b in zip(left, right))
@@ -1090,10 +1129,12 @@ class _Lifetime(Dataflow[tuple]):
         return self._apply(node, state, (ACQUIRE, RELEASE))
 
     def exceptional(self, node: Node, state: tuple) -> tuple:
-        if node.kind != "raise" and node.calls and all(_harmless(c) for c in node.calls) \
-                and (not node.has_await or node.awaited):
-            # nothing here raises: this edge carries nothing that is held
-            return tuple(frozenset(s - {HELD}) for s in state)
+        events = self.by_node.get(node.index) or ()
+        cleanup = any(kind == RELEASE for kind, _ in events)
+        if cleanup or (node.kind != "raise" and node.calls and all(self.harmless(c) for c in node.calls)
+                       and (not node.has_await or node.awaited)):
+            # nothing here raises (or it is the cleanup itself): this edge carries nothing held
+            return tuple(frozenset(s - {HELD}) for s in self._apply(node, state, (RELEASE,)))
         # a release that raises has still given the resource up; a failed acquire holds nothing
         return self._apply(node, state, (RELEASE,))
 

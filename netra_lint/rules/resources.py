@@ -33,8 +33,12 @@ def _release(leak: Leak) -> str:
         return f"remove it from '{effect.container}'"
     if effect.how == TASK:
         return "cancel the task"
+    if effect.container == "channels group":
+        return "call group_discard() for it"
+    if effect.container == "listener":
+        return "call remove_listener() for it"
     if effect.how == SUBSCRIBE:
-        return "unsubscribe (group_discard/unsubscribe/remove_listener)"
+        return "unsubscribe"
     return "call " + " or ".join(f"'{p}'" for p in effect.releases[:2])
 
 
