@@ -129,6 +129,7 @@ class Leak:
     handler: cst.ExceptHandler | None = None
     swallow: cst.ExceptHandler | None = None
     partial: bool = False             # released on some exit, not on every one
+    unreachable: bool = False         # keyed by something no caller can name (a fresh id)
     teardown: str | None = None
 
 
@@ -442,6 +443,8 @@ class ResourceAnalysis:
                 events.extend(anchors.get(id(call), ()))
             if events:
                 by_node[node.index] = events
+        owner = self.is_owner(info)
+        scope = _Scope(self, info)
         flow = _Lifetime(by_node, acquires, self._harmless)
         states = flow.solve(graph, tuple(frozenset() for _ in acquires))
         normal, raised = states[graph.exit], states[graph.raise_exit]
@@ -464,8 +467,8 @@ class ResourceAnalysis:
                 else:
                     out.append(Leak(acq, "except-only", handler))
             else:
-                out.append(Leak(acq, "no-release", partial=bool(sites),
-                                teardown=teardown_name))
+                out.append(Leak(acq, "no-release", partial=bool(sites), teardown=teardown_name,
+                                unreachable=not owner and scope.export(acq.effect) is None))
         return out
 
     def _harmless(self, call: cst.Call) -> bool:

@@ -17,14 +17,15 @@ def _handler_text(handler: cst.ExceptHandler | None) -> str:
     return f"except {cst.Module([]).code_for_node(handler.type)}"
 
 
-def _what(leak: Leak) -> str:
+def _what(leak: Leak, function: str) -> str:
     local = leak.acquire
     effect = local.effect
     if effect.how == NAMED:
         return f"{local.via or effect.what.split('(')[0]}() acquires a per-connection resource (by its name)"
-    if local.via:
-        return f"{local.via}() {effect.what}"
-    return effect.what[:1].upper() + effect.what[1:] if effect.how != STORE else f"this {effect.what}"
+    text = f"{local.via}() {effect.what}" if local.via else f"{function}() {effect.what}"
+    if leak.unreachable:
+        text += " under a key made for this call (no caller can release it)"
+    return text
 
 
 def _release(leak: Leak) -> str:
@@ -50,7 +51,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             if id(leak.acquire.anchor) in seen:
                 continue  # one report per acquiring call
             seen.add(id(leak.acquire.anchor))
-            what = _what(leak)
+            what = _what(leak, info.name)
             if leak.kind == "except-only":
                 message = (f"{what}; it is released only under '{_handler_text(leak.handler)}': "
                            f"any other exception leaks it; release it in 'finally'")
