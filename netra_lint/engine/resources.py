@@ -60,12 +60,12 @@ _HARMLESS = frozenset({"str", "int", "float", "bool", "id", "len", "repr", "dict
                        "token_urlsafe", "hex", "accept"})
 _LOGGERS = re.compile(r"^(logger|log|logging|_logger|LOGGER|_log)$")
 # Terms that are new on every call: a key built from them is never seen again.
-_FRESH = re.compile(r"\b(uuid\d?|token_hex|token_urlsafe|token_bytes|time\.time|monotonic|"
-                    r"time_ns|perf_counter|datetime\.now|utcnow|next)\b")
+_FRESH = re.compile(r"^(str\()?((uuid\.)?uuid[14]\(\)(\.hex)?|(secrets\.)?token_(hex|urlsafe|bytes)\([^()]*\)|"
+                    r"next\([\w.]+\)|f[\"'].*uuid[14]\(\).*[\"'])\)?$")
 # connection/user/request keys (NL203: what is stored per connection)
 _PER_CONNECTION_NAME = re.compile(
-    r"(^|_)(ws|websocket|websockets|socket|conn|connection|client|session|user|request|sid|cid|"
-    r"channel|subscriber|listener|peer|consumer|manager|queue)s?(_?(id|key|name|uuid))?$",
+    r"^(ws|websocket|socket|conn|connection|client|(\w+_)?(session|user|request|connection|conn|"
+    r"client|channel|subscriber|manager|socket|ws)_?(id|key|uuid)|sid|cid)$",
     re.IGNORECASE)
 _IDENT = re.compile(r"(?<![\w.$'\"])([A-Za-z_]\w*)")
 _PARAM = re.compile(r"\$(\w+)")
@@ -394,12 +394,33 @@ class ResourceAnalysis:
         releases = [e.effect for e in effects if e.effect.kind == RELEASE]
         scope = _Scope(self, info)
         owner = self.is_owner(info)
+        tracked = {t.name for t in self.ws.tracked(info)}
         out = []
+        consumer = info.cls is not None and (info.cls.name in self.ws._channels
+                                             or info.cls.name in self.ws._endpoint_classes)
+        channels_groups = set()
+        if consumer:
+            # Channels leaves every group listed in ``self.groups`` when the connection ends
+            for e in effects:
+                if e.effect.kind == ACQUIRE and e.effect.container == f"{info.cls.name}.groups":
+                    channels_groups |= e.effect.keys
         for acq in acquires:
             if not scope.per_call(acq.effect, owner):
                 continue
+            if consumer and (acq.effect.owner == "self" or acq.effect.container.startswith(f"{info.cls.name}.")):
+                continue  # a container of the consumer object, which lives one connection
+            if consumer and acq.effect.container == "channels group" and any(
+                    k.split("|")[0] in channels_groups for k in acq.effect.keys):
+                continue
+            if owner:
+                out.append(acq)
+                continue
+            if acq.effect.how == TASK:
+                continue  # a task started outside a connection's owner: not judged here
+            fresh = scope.fresh(acq.effect)
+            keyed_by_socket = any(_roots(k) & tracked for k in acq.effect.keys)
             responsible = any(undoes(r, acq.effect) and WILDCARD not in r.keys for r in releases)
-            if owner or responsible or scope.export(acq.effect) is None:
+            if (responsible and (fresh or keyed_by_socket)) or (fresh and scope.export(acq.effect) is None):
                 out.append(acq)
         return out
 
@@ -500,6 +521,7 @@ class _Scope:
         self.info = info
         self.params = ResourceAnalysis._params(info)
         self.locals = _bound_names(info.node)
+        self._fresh_locals: set[str] | None = None
         self.returned: set[str] = {RETURNED}
         for ret in find(info.node.body, (cst.Return, cst.Yield)):
             value = ret.value
@@ -527,6 +549,23 @@ class _Scope:
                     for target in assign.targets:
                         if isinstance(target.target, cst.Name):
                             self.made.add(target.target.value)
+
+    def fresh(self, effect: Effect) -> bool:
+        """Is the entry keyed by an id made new on this call (``str(uuid4())``, a local
+        bound to one)? Such an acquire adds an entry on every call that no caller can name."""
+        if self._fresh_locals is None:
+            self._fresh_locals = set()
+            for assign in find(self.info.node.body, (cst.Assign, cst.AnnAssign)):
+                if assign.value is not None and _fresh(_code(assign.value)):
+                    targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) \
+                        else [assign.target]
+                    self._fresh_locals.update(t.value for t in targets if isinstance(t, cst.Name))
+        for term in effect.keys:
+            if term == WILDCARD or term.startswith("<result of"):
+                continue
+            if _fresh(term) or _roots(term) & self._fresh_locals:
+                return True
+        return False
 
     def _kind(self, name: str) -> str:
         if name == "self" and self.info.is_method:
@@ -600,7 +639,9 @@ class _Scope:
 
 
 def _fresh(term: str) -> bool:
-    return term.startswith("<") or bool(_FRESH.search(term))
+    """An id made new by this very expression: ``str(uuid.uuid4())``, ``uuid4().hex``,
+    ``secrets.token_hex(8)``, ``next(counter)``, an f-string around a uuid."""
+    return term.startswith("<") or bool(_FRESH.match(term))
 
 
 def _bound_names(function: cst.FunctionDef) -> set[str]:
@@ -642,6 +683,8 @@ class _Extractor:
                                 for t in a.targets if isinstance(t.target, cst.Name)}
         self.globals_declared = {n.name.value for g in find(info.node.body, cst.Global)
                                  for n in g.names}
+        self.loop_vars = {n.value for loop in find(info.node.body, cst.For)
+                          for n in ([loop.target] if isinstance(loop.target, cst.Name) else find(loop.target, cst.Name))}
         self.managed: set[int] = set()
         for statement in find(info.node.body, cst.With):
             for item in statement.items:
@@ -671,7 +714,10 @@ class _Extractor:
         for node in walk(body, NESTED_SCOPES):
             kind = type(node)
             if kind is cst.Call:
+                self._callbacks(node)
                 self._call(node)
+            elif kind is cst.For:
+                self._teardown_loop(node)
             elif kind is cst.Assign:
                 self._assign(node)
                 self._awaited(node)
@@ -722,6 +768,13 @@ class _Extractor:
             return name, None, extra
         return None
 
+    def _loop_wildcards(self, keys: frozenset[str]) -> frozenset[str]:
+        """A release keyed by a loop variable (``for group in self.groups: discard(group)``)
+        undoes every entry."""
+        if not self.loop_vars:
+            return keys
+        return frozenset(WILDCARD if _roots(k) & self.loop_vars else k for k in keys)
+
     def _class_level(self, attr: str) -> bool:
         cls = self.info.cls
         return cls is not None and attr in _class_body_names(cls.node)
@@ -730,6 +783,8 @@ class _Extractor:
              owner: str | None = None, what: str = "", via: str | None = None,
              var: str | None = None, releases: tuple[str, ...] = ()) -> None:
         keys = frozenset(k for k in keys if k)
+        if kind == RELEASE:
+            keys = self._loop_wildcards(keys)
         if not keys:
             return
         self.out.append(Local(Effect(kind, how, container, keys, owner, what, releases), anchor,
@@ -754,6 +809,32 @@ class _Extractor:
                     container, owner, _ = found
                     self._add(RELEASE, STORE, container, [WILDCARD], node, owner,
                               f"reassigns '{container}'")
+
+    def _callbacks(self, call: cst.Call) -> None:
+        """``task.add_done_callback(self._tasks.discard)``: the entry removes itself."""
+        for arg in call.args:
+            value = arg.value
+            if isinstance(value, cst.Attribute) and value.attr.value in _REMOVE_METHODS:
+                found = self.container(value.value)
+                if found is not None:
+                    container, owner, _ = found
+                    self._add(RELEASE, STORE, container, [WILDCARD], call, owner,
+                              f"{container}.{value.attr.value} as a callback")
+
+    def _teardown_loop(self, loop: cst.For) -> None:
+        """``for ws in self.active: await ws.close()``: every element is torn down."""
+        found = self.container(loop.iter if not isinstance(loop.iter, cst.Call) or not loop.iter.args
+                               else loop.iter.args[0].value)
+        target = dotted(loop.target)
+        if found is None or not target:
+            return
+        container, owner, _ = found
+        for call in find(loop.body, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute) and dotted(func.value) == target and \
+                    func.attr.value in ("close", "aclose", "cancel", "disconnect", "shutdown", "stop"):
+                self._add(RELEASE, STORE, container, [WILDCARD], call, owner, f"closes every element of {container}")
+                return
 
     def _awaited(self, node: cst.Expr | cst.Assign) -> None:
         """``await task``: the task has finished when this returns."""
@@ -918,6 +999,7 @@ class _Extractor:
             what = effect.what
             if effect.how == SUBSCRIBE and "$" in what:
                 what = self._substitute(what, binding, var, via) or what
+            keys = self._loop_wildcards(frozenset(keys)) if effect.kind == RELEASE else keys
             self.out.append(Local(replace(effect, keys=frozenset(keys), owner=owner, what=what),
                                   anchor if anchor is not None else call, via, var,
                                   id(anchor if anchor is not None else call) in self.managed))
@@ -1254,7 +1336,9 @@ def _stores_per_connection(local: Local, info: FunctionInfo, tracked: set[str], 
             return True
         if term.startswith("<result of") or term == RET_PLACEHOLDER:
             return True
-    # an object made for this call (a class instance, a queue) under a key that varies
+    if not tracked:
+        return False
+    # in a function handed the websocket: an object made for this call under a key that varies
     made = _made_here(info)
     return any(term in made for term in effect.keys)
 
