@@ -34,7 +34,9 @@ class Settings:
     resource_pairs: tuple[tuple[str, str], ...] = field(
         default=DEFAULT_RESOURCE_PAIRS,
         metadata={"help": "acquire:release name pairs for NL201/NL202 (fnmatch patterns), "
-                          "e.g. create_websocket_manager:cleanup_manager,connect:disconnect."},
+                          "e.g. create_websocket_manager:cleanup_manager,connect:disconnect. "
+                          "The defaults only name calls whose behaviour cannot be seen; "
+                          "configured pairs always count."},
     )
     id_names: str = field(
         default=DEFAULT_ID_NAMES,
