@@ -527,13 +527,19 @@ class _Scope:
             value = ret.value
             if value is None or isinstance(value, (cst.From,)):
                 continue
-            value = _unawait(value)
-            elements = value.elements if isinstance(value, cst.Tuple) else [value]
-            for element in elements:
-                expr = element.value if isinstance(element, cst.Element) else element
-                name = dotted(_unawait(expr))
-                if name:
-                    self.returned.add(name.split(".")[0])
+            pending = [_unawait(value)]
+            while pending:  # the value, or a tuple/list/dict that carries it to the caller
+                expr = pending.pop()
+                if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+                    pending.extend(e.value for e in expr.elements)
+                elif isinstance(expr, cst.Dict):
+                    for element in expr.elements:
+                        if isinstance(element, cst.DictElement):
+                            pending += [element.key, element.value]
+                else:
+                    name = dotted(_unawait(expr))
+                    if name:
+                        self.returned.add(name.split(".")[0])
         # locals stored into attributes (self.x = local) escape the call
         self.escaped: set[str] = set()
         # locals that hold an object built here (a class instance): it lives as long as the call
