@@ -119,3 +119,29 @@ def test_reports_match_annotations(path: Path):
     expected = expected_from_annotations(path)
     assert found == expected
     assert bool(expected) == path.name.startswith("buggy")
+
+
+# --- the summaries project mode will share ------------------------------------------------
+
+def test_summaries_are_plain_data_keyed_by_parameters_and_return_value():
+    import json
+
+    import libcst as cst
+
+    from netra_lint.engine.module import ModuleIndex
+    from netra_lint.engine.resources import ResourceAnalysis, ResourceEffects
+    from netra_lint.engine.websockets import WebSocketAnalysis
+    from netra_lint.settings import Settings
+
+    index = ModuleIndex(cst.parse_module((EXAMPLES / "buggy_service.py").read_text(encoding="utf-8")))
+    analysis = ResourceAnalysis(WebSocketAnalysis(index, Settings()), Settings())
+    factory = index.classes["ManagerFactory"]
+    taken = analysis.summary(factory.methods["get_manager"], True)
+    given = analysis.summary(factory.methods["release_manager"], True)
+    assert [(e.container, sorted(e.keys), e.owner) for e in taken.acquires] == [
+        ("ManagerFactory._managers", ["$request_id", "$ret"], "$self")]
+    assert [(e.container, sorted(e.keys)) for e in given.releases] == [
+        ("ManagerFactory._managers", ["$request_id"])]
+    # the service drops what it takes: nothing is left for its callers to release
+    assert analysis.summary(index.classes["EventService"].methods["handle_event"], True).empty
+    assert ResourceEffects.from_json(json.loads(json.dumps(taken.to_json()))) == taken

@@ -104,6 +104,23 @@ class ResourceEffects:
     def empty(self) -> bool:
         return not self.acquires and not self.releases
 
+    def to_json(self) -> dict:
+        """Plain JSON data (for a summary cache shared between processes)."""
+        def effect(e: Effect) -> dict:
+            return {"kind": e.kind, "how": e.how, "container": e.container, "keys": sorted(e.keys),
+                    "owner": e.owner, "what": e.what, "releases": list(e.releases)}
+        return {"params": list(self.params), "bound": self.bound,
+                "acquires": [effect(e) for e in self.acquires],
+                "releases": [effect(e) for e in self.releases]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ResourceEffects":
+        def effect(d: dict) -> Effect:
+            return Effect(d["kind"], d["how"], d["container"], frozenset(d["keys"]), d["owner"],
+                          d["what"], tuple(d["releases"]))
+        return cls(tuple(data["params"]), data["bound"], tuple(effect(e) for e in data["acquires"]),
+                   tuple(effect(e) for e in data["releases"]))
+
 
 @dataclass
 class Local:
