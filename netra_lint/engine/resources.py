@@ -825,7 +825,9 @@ class _Extractor:
                         continue  # a fixed set of keys: bounded, overwritten per connection
                     value = _code(_unawait(node.value))
                     what = f"stores '{value}' in '{container}[{', '.join(extra)}]'"
-                    self._add(ACQUIRE, STORE, container, [*extra, value], node, owner, what)
+                    # a fresh value (a sequence number) under a given key is not a new entry
+                    stored = [] if _fresh(value) else [value]
+                    self._add(ACQUIRE, STORE, container, [*extra, *stored], node, owner, what)
             elif self.info.name != "__init__":
                 found = self.container(t)
                 if found is not None and not found[2]:
