@@ -305,6 +305,10 @@ class ResourceAnalysis:
                             what=f"{verb} {container} '{'|'.join(f'${p}' for p in params)}'")
             return ResourceEffects(params, False, (effect,) if kind == ACQUIRE else (),
                                    (effect,) if kind == RELEASE else ())
+        if name in ("close", "aclose", "reset") and _PUBSUB_RECEIVER.search(receiver) and not call.args:
+            effect = Effect(RELEASE, SUBSCRIBE, f"subscription of {receiver}", frozenset({WILDCARD}),
+                            what=f"{receiver}.{name}()")
+            return ResourceEffects((), False, (), (effect,))
         if name in ("subscribe", "psubscribe", "unsubscribe", "punsubscribe") and _PUBSUB_RECEIVER.search(receiver):
             params = tuple(f"channel{i}" for i in range(len(call.args)))
             keys = frozenset(f"${p}" for p in params) or frozenset({WILDCARD})
