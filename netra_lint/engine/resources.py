@@ -150,6 +150,29 @@ class Leak:
     teardown: str | None = None
 
 
+# One analysis walks each function body once: the node lists below are shared by every
+# question asked of it (and dropped when the next module's analysis starts).
+_WALKS: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] = {}
+_FOUND: dict[tuple[int, object], tuple[cst.CSTNode, list]] = {}
+
+
+def _nodes(root: cst.CSTNode) -> list[cst.CSTNode]:
+    cached = _WALKS.get(id(root))
+    if cached is None or cached[0] is not root:
+        cached = _WALKS[id(root)] = (root, list(walk(root, NESTED_SCOPES)))
+    return cached[1]
+
+
+def _find(root: cst.CSTNode, kinds) -> list:
+    """``walk.find`` for the current module, memoised."""
+    key = (id(root), kinds)
+    found = _FOUND.get(key)
+    if found is None or found[0] is not root:
+        wanted = frozenset(kinds if isinstance(kinds, tuple) else (kinds,))
+        found = _FOUND[key] = (root, [n for n in _nodes(root) if type(n) in wanted])
+    return found[1]
+
+
 def _code(node: cst.CSTNode) -> str:
     return re.sub(r"\s+", "", cst.Module([]).code_for_node(node))
 
@@ -204,6 +227,8 @@ _PUBSUB_RECEIVER = re.compile(r"pubsub|redis|broadcast|broker", re.IGNORECASE)
 
 class ResourceAnalysis:
     def __init__(self, websockets: WebSocketAnalysis, settings: Settings) -> None:
+        _WALKS.clear()
+        _FOUND.clear()
         self.ws = websockets
         self.index: ModuleIndex = websockets.index
         self.pairs = settings.resource_pairs
@@ -215,6 +240,7 @@ class ResourceAnalysis:
         self.module_names = _module_containers(self.index)
         self.class_containers = {name: _class_containers(cls) for name, cls in self.index.classes.items()}
         self._receivers: dict[tuple[int, str], object] = {}
+        self._scopes: dict[int, _Scope] = {}
         self._current: FunctionInfo | None = None
         self._task_args: set[int] = set()
 
@@ -261,7 +287,7 @@ class ResourceAnalysis:
             return self._receivers[key]
         self._receivers[key] = None
         found = None
-        for assign in find(info.node.body, cst.Assign):
+        for assign in _find(info.node.body, cst.Assign):
             if not any(isinstance(t.target, cst.Name) and t.target.value == expr.value for t in assign.targets):
                 continue
             value = _unawait(assign.value)
@@ -351,7 +377,7 @@ class ResourceAnalysis:
 
     def _summarise(self, info: FunctionInfo, bound: bool) -> ResourceEffects:
         effects = self.local_effects(info)
-        scope = _Scope(self, info)
+        scope = self.scope(info)
         acquires = [e for e in effects if e.effect.kind == ACQUIRE and not e.managed]
         releases = [e for e in effects if e.effect.kind == RELEASE]
         out_acq: list[Effect] = []
@@ -372,6 +398,13 @@ class ResourceAnalysis:
                                tuple(dict.fromkeys(out_rel)))
 
     # -- effects inside one function -----------------------------------------------------
+    def scope(self, info: FunctionInfo) -> "_Scope":
+        key = id(info.node)
+        found = self._scopes.get(key)
+        if found is None:
+            found = self._scopes[key] = _Scope(self, info)
+        return found
+
     def local_effects(self, info: FunctionInfo) -> list[Local]:
         key = id(info.node)
         found = self._locals.get(key)
@@ -413,7 +446,7 @@ class ResourceAnalysis:
         if not acquires:
             return []
         releases = [e.effect for e in effects if e.effect.kind == RELEASE]
-        scope = _Scope(self, info)
+        scope = self.scope(info)
         owner = self.is_owner(info)
         tracked = {t.name for t in self.ws.tracked(info)}
         out = []
@@ -464,7 +497,7 @@ class ResourceAnalysis:
             torn = {i for i, a in enumerate(acquires) if any(undoes(r, a.effect) for r in released)}
         graph = self.ws.cfg(info)
         self._current = info
-        self._task_args = {id(_unawait(c.args[0].value)) for c in find(info.node.body, cst.Call)
+        self._task_args = {id(_unawait(c.args[0].value)) for c in _find(info.node.body, cst.Call)
                            if call_name(c) in _TASK_STARTERS and c.args}
         effects = self.local_effects(info)
         releases = [e for e in effects if e.effect.kind == RELEASE]
@@ -486,7 +519,7 @@ class ResourceAnalysis:
             if events:
                 by_node[node.index] = events
         owner = self.is_owner(info)
-        scope = _Scope(self, info)
+        scope = self.scope(info)
         flow = _Lifetime(by_node, acquires, self._harmless)
         states = flow.solve(graph, tuple(frozenset() for _ in acquires))
         normal, raised = states[graph.exit], states[graph.raise_exit]
@@ -544,7 +577,7 @@ class _Scope:
         self.locals = _bound_names(info.node)
         self._fresh_locals: set[str] | None = None
         self.returned: set[str] = {RETURNED}
-        for ret in find(info.node.body, (cst.Return, cst.Yield)):
+        for ret in _find(info.node.body, (cst.Return, cst.Yield)):
             value = ret.value
             if value is None or isinstance(value, (cst.From,)):
                 continue
@@ -565,7 +598,7 @@ class _Scope:
         self.escaped: set[str] = set()
         # locals that hold an object built here (a class instance): it lives as long as the call
         self.made: set[str] = set()
-        for assign in find(info.node.body, cst.Assign):
+        for assign in _find(info.node.body, cst.Assign):
             value = _unawait(assign.value)
             name = dotted(value)
             if name and any(isinstance(t.target, (cst.Attribute, cst.Subscript)) for t in assign.targets):
@@ -582,7 +615,7 @@ class _Scope:
         bound to one)? Such an acquire adds an entry on every call that no caller can name."""
         if self._fresh_locals is None:
             self._fresh_locals = set()
-            for assign in find(self.info.node.body, (cst.Assign, cst.AnnAssign)):
+            for assign in _find(self.info.node.body, (cst.Assign, cst.AnnAssign)):
                 if assign.value is not None and _fresh(_code(assign.value)):
                     targets = [t.target for t in assign.targets] if isinstance(assign, cst.Assign) \
                         else [assign.target]
@@ -673,7 +706,7 @@ def _fresh(term: str) -> bool:
 
 def _bound_names(function: cst.FunctionDef) -> set[str]:
     names: set[str] = set()
-    for node in walk(function.body, NESTED_SCOPES):
+    for node in _nodes(function.body):
         targets: list = []
         if isinstance(node, cst.Assign):
             targets = [t.target for t in node.targets]
@@ -691,7 +724,7 @@ def _bound_names(function: cst.FunctionDef) -> set[str]:
                 targets.extend(e.value for e in target.elements)
             elif isinstance(target, cst.StarredElement):
                 targets.append(target.value)
-    for glob in find(function.body, cst.Global):
+    for glob in _find(function.body, cst.Global):
         names -= {n.name.value for n in glob.names}
     return names
 
@@ -706,19 +739,19 @@ class _Extractor:
         self.out: list[Local] = []
         self.cls_name = info.cls.name if info.cls is not None else None
         self.params = set(ResourceAnalysis._params(info))
-        self.assigned_locals = {dotted(t.target) for a in find(info.node.body, cst.Assign)
+        self.assigned_locals = {dotted(t.target) for a in _find(info.node.body, cst.Assign)
                                 for t in a.targets if isinstance(t.target, cst.Name)}
-        self.globals_declared = {n.name.value for g in find(info.node.body, cst.Global)
+        self.globals_declared = {n.name.value for g in _find(info.node.body, cst.Global)
                                  for n in g.names}
-        self.loop_vars = {n.value for loop in find(info.node.body, cst.For)
-                          for n in ([loop.target] if isinstance(loop.target, cst.Name) else find(loop.target, cst.Name))}
+        self.loop_vars = {n.value for loop in _find(info.node.body, cst.For)
+                          for n in ([loop.target] if isinstance(loop.target, cst.Name) else _find(loop.target, cst.Name))}
         self.managed: set[int] = set()
-        for statement in find(info.node.body, cst.With):
+        for statement in _find(info.node.body, cst.With):
             for item in statement.items:
-                for inner in find(item.item, cst.Call):
+                for inner in _find(item.item, cst.Call):
                     self.managed.add(id(inner))
         self.bound: dict[int, str] = {}
-        for statement in find(info.node.body, (cst.Assign, cst.AnnAssign)):
+        for statement in _find(info.node.body, (cst.Assign, cst.AnnAssign)):
             value = statement.value
             if value is None:
                 continue
@@ -731,14 +764,14 @@ class _Extractor:
                     if name:
                         self.bound[id(value)] = name
                         break
-        for ret in find(info.node.body, cst.Return):
+        for ret in _find(info.node.body, cst.Return):
             value = _unawait(ret.value) if ret.value is not None else None
             if isinstance(value, cst.Call):
                 self.bound[id(value)] = RETURNED
 
     def run(self) -> list[Local]:
         body = self.info.node.body
-        for node in walk(body, NESTED_SCOPES):
+        for node in _nodes(body):
             kind = type(node)
             if kind is cst.Call:
                 self._callbacks(node)
@@ -858,7 +891,7 @@ class _Extractor:
         if found is None or not target:
             return
         container, owner, _ = found
-        for call in find(loop.body, cst.Call):
+        for call in _find(loop.body, cst.Call):
             func = call.func
             if isinstance(func, cst.Attribute) and dotted(func.value) == target and \
                     func.attr.value in ("close", "aclose", "cancel", "disconnect", "shutdown", "stop"):
@@ -968,7 +1001,7 @@ class _Extractor:
             return False
         if receiver == "asyncio" or receiver.endswith("loop"):
             return True
-        for assign in find(self.info.node.body, cst.Assign):
+        for assign in _find(self.info.node.body, cst.Assign):
             value = _unawait(assign.value)
             if isinstance(value, cst.Call) and call_name(value) in ("get_running_loop", "get_event_loop") \
                     and any(dotted(t.target) == receiver for t in assign.targets):
@@ -1121,17 +1154,17 @@ def _runs_until_cancelled(function: cst.FunctionDef) -> bool:
     """A coroutine whose body is a ``while True`` loop that nothing breaks out of."""
     if function.asynchronous is None:
         return False
-    for loop in find(function.body, cst.While):
+    for loop in _find(function.body, cst.While):
         test = loop.test
         if not ((isinstance(test, cst.Name) and test.value == "True") or
                 (isinstance(test, cst.Integer) and test.value == "1")):
             continue
         exits = [n for n in walk(loop.body, NESTED_SCOPES + (cst.While, cst.For))
                  if isinstance(n, (cst.Break, cst.Return))]
-        raises = find(loop.body, cst.Raise)
+        raises = _find(loop.body, cst.Raise)
         # a loop inside a ``try`` whose handler ends the function (a receive loop that
         # returns on disconnect) ends with the connection
-        caught = any(loop in find(t.body, cst.While) for t in find(function.body, cst.Try) if t.handlers)
+        caught = any(loop in _find(t.body, cst.While) for t in _find(function.body, cst.Try) if t.handlers)
         if not exits and not raises and not caught:
             return True
     return False
@@ -1145,13 +1178,13 @@ def _broad(handler: cst.ExceptHandler) -> bool:
 def _swallowing_handler(function: cst.FunctionDef, releasing: cst.ExceptHandler) -> cst.ExceptHandler | None:
     """A broad ``except`` in the function that neither releases nor re-raises: it takes the
     disconnect and lets the function go on to return normally."""
-    for handler in find(function.body, cst.ExceptHandler):
+    for handler in _find(function.body, cst.ExceptHandler):
         if handler is releasing:
             continue
         names = caught_names(handler)
         broad = names is None or bool({"Exception", "BaseException", "WebSocketDisconnect",
                                        "RuntimeError", "OSError"} & set(names))
-        if broad and not find(handler.body, cst.Raise):
+        if broad and not _find(handler.body, cst.Raise):
             return handler
     return None
 
@@ -1192,7 +1225,7 @@ def _class_containers(cls) -> dict[str, str]:
                     if kind is not None:
                         out[name] = kind
     for method in cls.methods.values():
-        for small in find(method.node.body, (cst.Assign, cst.AnnAssign)):
+        for small in _find(method.node.body, (cst.Assign, cst.AnnAssign)):
             for name, value in _assigned(small):
                 if name.startswith(("self.", "cls.")) and name.count(".") == 1:
                     kind = _container_kind(value)
@@ -1307,7 +1340,7 @@ def growing_registries(resources: ResourceAnalysis) -> list[Registry]:
     for info in index.all_functions:
         tracked = {t.name for t in ws.tracked(info)}
         owner = resources.is_owner(info)
-        scope = _Scope(resources, info)
+        scope = resources.scope(info)
         sweeper = _periodic(info.node)
         for local in _direct(resources, info):
             effect = local.effect
@@ -1383,7 +1416,7 @@ def _constant_key(term: str) -> bool:
 
 def _made_here(info: FunctionInfo) -> set[str]:
     made = set()
-    for assign in find(info.node.body, cst.Assign):
+    for assign in _find(info.node.body, cst.Assign):
         value = _unawait(assign.value)
         if isinstance(value, cst.Call):
             name = call_name(value) or ""
@@ -1392,7 +1425,7 @@ def _made_here(info: FunctionInfo) -> set[str]:
                     text = dotted(target.target)
                     if text:
                         made.add(text)
-    for call in find(info.node.body, cst.Call):
+    for call in _find(info.node.body, cst.Call):
         name = call_name(call) or ""
         if name[:1].isupper():
             made.add(_code(call))
@@ -1415,8 +1448,8 @@ def _memoises(info: FunctionInfo, effect: Effect) -> bool:
 
 def _periodic(function: cst.FunctionDef) -> bool:
     """A sweeper: removes inside a loop that sleeps between rounds."""
-    for loop in find(function.body, (cst.While, cst.For)):
-        if any(call_name(c) == "sleep" for c in find(loop.body, cst.Call)):
+    for loop in _find(function.body, (cst.While, cst.For)):
+        if any(call_name(c) == "sleep" for c in _find(loop.body, cst.Call)):
             return True
     return False
 
@@ -1432,7 +1465,7 @@ def _per_connection_classes(resources: ResourceAnalysis) -> set[str]:
     for info in resources.index.all_functions:
         if not resources.is_owner(info):
             continue
-        for assign in find(info.node.body, cst.Assign):
+        for assign in _find(info.node.body, cst.Assign):
             value = _unawait(assign.value)
             if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
                     and value.func.value in resources.index.classes \
