@@ -29,10 +29,10 @@ import libcst as cst
 
 from ..settings import DEFAULT_RESOURCE_PAIRS, Settings
 from .calls import Target, _unquote
-from .cfg import ASSUME, CFG, HANDLER, Node
+from .cfg import ASSUME, Node
 from .flow import Dataflow
 from .module import FunctionInfo, ModuleIndex, call_name, caught_names, dotted, parameters
-from .walk import NESTED_SCOPES, find, walk
+from .walk import NESTED_SCOPES, walk
 from .websockets import WebSocketAnalysis
 
 HELD, RELEASED = "held", "released"
@@ -131,12 +131,6 @@ class Local:
     via: str | None = None            # the callee, when the effect comes through one
     var: str | None = None            # the name the call's result is bound to
     managed: bool = False             # inside ``with`` items: the context manager releases
-
-
-@dataclass
-class Acquire:
-    local: Local
-    index: int
 
 
 @dataclass
