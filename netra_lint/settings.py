@@ -11,7 +11,6 @@ DEFAULT_RESOURCE_PAIRS: tuple[tuple[str, str], ...] = (
     ("register*", "unregister*"),
     ("add_connection", "remove_connection"),
     ("create_*manager*", "cleanup*"),
-    ("get_*manager*", "cleanup*"),
 )
 DEFAULT_ID_NAMES = (
     r"thread_id|run_id|request_id|connection_id|session_id|message_id"
@@ -35,7 +34,9 @@ class Settings:
     resource_pairs: tuple[tuple[str, str], ...] = field(
         default=DEFAULT_RESOURCE_PAIRS,
         metadata={"help": "acquire:release name pairs for NL201/NL202 (fnmatch patterns), "
-                          "e.g. create_websocket_manager:cleanup_manager,connect:disconnect."},
+                          "e.g. create_websocket_manager:cleanup_manager,connect:disconnect. "
+                          "The defaults only name calls whose behaviour cannot be seen; "
+                          "configured pairs always count."},
     )
     id_names: str = field(
         default=DEFAULT_ID_NAMES,

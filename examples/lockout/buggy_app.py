@@ -1,10 +1,12 @@
-"""Lock-out: per-connection WebSocket managers that are never released (NL201, NL202, NL203).
+"""Lock-out: per-connection WebSocket managers that are never released (NL201, NL203).
 
 Bug: every connection gets its own manager from ``create_websocket_manager(user_id)``,
 which registers it in the factory's ``_registry``. ``/ws`` never releases it;
-``/chat`` releases it only under ``except WebSocketDisconnect``, so any other
-exception (here: a message that is not JSON) leaks it; and ``manager.cleanup()``
-only resets the manager, nothing ever removes a manager from ``_registry``.
+``/chat`` calls ``manager.cleanup()`` under ``except WebSocketDisconnect``, but
+``cleanup()`` only resets the manager: nothing ever removes a manager from
+``_registry`` (netra-lint decides the release by what ``cleanup()`` does, not by its
+name), so a disconnect and any other exception (here: a message that is not JSON)
+both leak it.
 
 Runtime symptom: after five connections the user is locked out, connect and
 disconnect as they may:
@@ -61,7 +63,7 @@ async def websocket_endpoint(websocket: WebSocket, user_id: str) -> None:
 
 @app.websocket("/chat/{user_id}")
 async def chat_endpoint(websocket: WebSocket, user_id: str) -> None:
-    manager = create_websocket_manager(user_id)  # error: NL202
+    manager = create_websocket_manager(user_id)  # error: NL201
     await websocket.accept()
     try:
         while True:
