@@ -1,10 +1,11 @@
 """Bad input: every case through ``check_source``, through flake8 as a real subprocess, and
 through the ``netra-lint check`` command.
 
-What each case proves: the result is either correct (the exact findings, at the right line
-and column) or exactly one NL001 whose message is one clear line; ``check_source`` never
-raises; flake8 never prints a traceback and exits 0 or 1; the command exits 0 or 1 (2 only for
-a usage error) and never prints a traceback.
+What each case proves: the result is the one right outcome for that case, either the exact
+findings (line and column) or exactly one NL001 whose message is one clear line, whichever
+the case's literal expectation says; ``check_source`` never raises; flake8 and the command
+never print a traceback and exit 1 exactly when they report something, else 0 (the command
+2 only for a usage error).
 
 Every expectation is literal or computed independently of netra-lint (CPython's own
 ``compile()`` for syntax errors): a test never takes the API's output as the expectation
@@ -71,8 +72,10 @@ def run_flake8(path: Path, select: str = "NL", timeout: float = 600) -> set[tupl
     proc = subprocess.run([PY, "-m", "flake8", "--isolated", f"--select={select}", str(path)],
                           capture_output=True, text=True, timeout=timeout)
     _no_traceback(proc)
-    assert proc.returncode in (0, 1), f"flake8 exited {proc.returncode}: {proc.stderr[-2000:]}"
-    return _parse_output(proc.stdout)
+    found = _parse_output(proc.stdout)
+    # exit 1 exactly when something was reported (a plugin failure counts)
+    assert proc.returncode == (1 if found else 0), f"flake8 exited {proc.returncode}: {proc.stderr[-2000:]}"
+    return found
 
 
 def run_cli(path: Path, timeout: float = 600) -> set[tuple[int, int, str]]:
@@ -81,8 +84,9 @@ def run_cli(path: Path, timeout: float = 600) -> set[tuple[int, int, str]]:
                            "--no-progress", "--color", "never", "-j", "1", str(path)],
                           capture_output=True, text=True, timeout=timeout)
     _no_traceback(proc)
-    assert proc.returncode in (0, 1), f"netra-lint check exited {proc.returncode}: {proc.stderr[-2000:]}"
     found = _parse_output(proc.stdout)
+    assert proc.returncode == (1 if found else 0), (
+        f"netra-lint check exited {proc.returncode}: {proc.stderr[-2000:]}")
     for line in proc.stdout.splitlines():
         match = OUTPUT_LINE.match(line)
         if match and match.group("code") == "NL001":
@@ -96,7 +100,7 @@ def flake8_lines(*paths: Path, select: str = "NL", extra: tuple[str, ...] = (),
     proc = subprocess.run([PY, "-m", "flake8", "--isolated", f"--select={select}", *extra, *map(str, paths)],
                           capture_output=True, text=True, timeout=timeout)
     _no_traceback(proc)
-    assert proc.returncode in (0, 1), f"flake8 exited {proc.returncode}: {proc.stderr[-2000:]}"
+    assert proc.returncode == (1 if proc.stdout else 0), f"flake8 exited {proc.returncode}: {proc.stderr[-2000:]}"
     assert proc.stderr == "", proc.stderr[-2000:]
     out = proc.stdout
     for path in paths:
