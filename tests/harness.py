@@ -16,14 +16,24 @@ ANNOTATION = re.compile(r"#\s*error:\s*(?P<codes>NL\d{3}(?:\s*,\s*NL\d{3})*)")
 FLAKE8_LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) ")
 
 
+# Anything that looks like an annotation (``# error`` followed by ``:`` or a code) must be a
+# well-formed one: a misspelt ``# error NL101`` or ``# error: NL10`` would otherwise be
+# silently ignored and turn an expected report into a must-not-report line.
+ANNOTATION_LIKE = re.compile(r"#\s*error\b\s*(?::|NL)")
+
+
 def expected_from_annotations(path: Path | str) -> set[tuple[int, str]]:
     expected = set()
     text = Path(path).read_text(encoding="utf-8")
     for lineno, line in enumerate(text.splitlines(), start=1):
         match = ANNOTATION.search(line)
         if match:
+            rest = line[match.end():]
+            assert not ANNOTATION_LIKE.search(rest), f"{path}:{lineno}: malformed annotation: {line!r}"
             for code in match.group("codes").split(","):
                 expected.add((lineno, code.strip()))
+        elif ANNOTATION_LIKE.search(line):
+            raise AssertionError(f"{path}:{lineno}: malformed annotation: {line!r}")
     return expected
 
 

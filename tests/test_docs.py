@@ -7,9 +7,10 @@ the moment it is declared):
   sections (What it does, Why is this bad?, Example, Use instead, Options; Fix safety
   for a fixable rule);
 * the example really is an example: the first ``python`` block under ``## Example``
-  makes netra-lint report the code; the flake8 output the page shows after a python
-  block is exactly what netra-lint reports for it (NL0xx/NL1xx pages must show it); and
-  the first ``python`` block under ``## Use instead`` does not report the code;
+  makes netra-lint report the code; every page shows flake8's output for its example,
+  and the output shown after a python block is exactly what netra-lint reports for it
+  (including the page's own code); and the first ``python`` block under ``## Use
+  instead`` (every page has one) does not report the code;
 * the code appears in CHANGELOG.md (a range such as ``NL101-NL106`` counts) and has a
   row in docs/README.md, which lists no other codes;
 * every rule but NL001 has at least one ``# error: <CODE>`` annotation in tests/fixtures/.
@@ -96,6 +97,12 @@ def slug(heading: str) -> str:
 
 # -- pages ---------------------------------------------------------------------------------
 
+def test_every_declared_code_is_checked() -> None:
+    """The parametrised tests below run once per code: an empty list would check nothing."""
+    assert len(CODES) >= 17 and "NL001" in CODES and "NL501" in CODES, CODES
+    assert sorted(p.stem for p in RULE_DOCS.glob("NL*.md")) == CODES
+
+
 @pytest.mark.parametrize("code", CODES)
 def test_page_starts_with_code_and_name(code: str) -> None:
     text = read_page(code)
@@ -152,22 +159,21 @@ def test_example_output_is_what_netra_lint_prints(code: str) -> None:
                         for f in check_source(snippet, "example.py") if f.code.startswith(prefixes))
         shown = sorted((int(m.group("line")), int(m.group("col")), m.group("code"), m.group("message"))
                        for m in shown_lines)
+        assert code in {c for _, _, c, _ in shown}, f"{code}: the output shown has no {code} line"
         assert shown == actual, (
             f"{code}: the page shows\n  "
             + "\n  ".join(f"example.py:{a}:{b}: {c} {d}" for a, b, c, d in shown)
             + "\nbut netra-lint reports\n  "
             + "\n  ".join(f"example.py:{a}:{b}: {c} {d}" for a, b, c, d in actual))
         checked += 1
-    if code.startswith(("NL0", "NL1")):  # these pages must show the output, not only may
-        assert checked, f"{code}: the example shows no flake8 output line"
+    assert checked, f"{code}: the example shows no flake8 output line"
 
 
 @pytest.mark.parametrize("code", CODES)
 def test_use_instead_does_not_report_the_code(code: str) -> None:
     fixed = sections(read_page(code)).get("Use instead")
     snippet = first_python(fixed or "")
-    if snippet is None:
-        pytest.skip(f"{code}: no python block under '## Use instead'")
+    assert snippet is not None, f"{code}: no python block under '## Use instead'"
     reported = [f for f in check_source(snippet, "example.py") if f.code == code]
     assert not reported, f"{code}: the fixed example still reports {reported}"
 

@@ -261,14 +261,10 @@ async def converse(port: int, prompts: tuple[str, ...], query: str = "") -> list
 
 
 def ws_backends() -> list:
-    params = []
-    backends = (("websockets-sansio", "websockets"), ("websockets", "websockets"), ("wsproto", "wsproto"))
-    for name, module in backends:
-        marks = [pytest.mark.filterwarnings("ignore::DeprecationWarning")]
-        if importlib.util.find_spec(module) is None:
-            marks.append(pytest.mark.skip(reason=f"{module} is not installed"))
-        params.append(pytest.param(name, marks=marks, id=name))
-    return params
+    """uvicorn's three websocket backends; websockets and wsproto are both in the test
+    extra, so none is ever skipped (a missing one fails the test)."""
+    marks = [pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+    return [pytest.param(name, marks=marks, id=name) for name in ("websockets-sansio", "websockets", "wsproto")]
 
 
 @pytest.mark.slow
@@ -329,16 +325,56 @@ def test_buggy_apps_also_fail_under_uvicorn(rule: str):
     assert [str(e) for e in errors] == [message], errors
 
 
+async def strict_conversation(port: int, prompts: tuple[str, ...], query: str, expected_replies: int,
+                              server_closes: bool) -> tuple[list[str], tuple[int, str] | None]:
+    """A real client that tolerates nothing: connect, send the prompts, read exactly
+    ``expected_replies`` messages (all of them, not one per prompt), then either wait for the
+    server's close frame (returned as (code, reason)) or close itself (None)."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosedOK
+
+    async with connect(f"ws://127.0.0.1:{port}/ws{query}", open_timeout=5, close_timeout=5) as ws:
+        for prompt in prompts:
+            await asyncio.wait_for(ws.send(prompt), 5)
+        replies = [await asyncio.wait_for(ws.recv(), 5) for _ in range(expected_replies)]
+        if not server_closes:
+            return replies, None
+        with pytest.raises(ConnectionClosedOK) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd is not None, "the client, not the server, closed"
+        return replies, (closed.value.rcvd.code, closed.value.rcvd.reason)
+
+
+HELLO = "agent: you said 'hello'"
+# case -> (rule, query string, prompts, the exact replies, the server's close or None)
+FIXED_UVICORN_CASES = {
+    "NL101-resumed": ("NL101", "?resume=1", ("hello",), [HELLO], None),
+    "NL101-new": ("NL101", "", ("hello",), ['{"type":"ready"}', HELLO], None),
+    "NL102": ("NL102", "", ("hello", "and again"), [HELLO, "agent: you said 'and again'"], None),
+    "NL103": ("NL103", "", ("hello", "and again"), [HELLO, "agent: you said 'and again'"], None),
+    # the path NL104 is about: /stop gets its "run_cancelled" message, then the close
+    "NL104-stop": ("NL104", "", ("hello", "/stop"), [HELLO, '{"type":"run_cancelled"}'],
+                   (1000, "stopped by user")),
+    "NL105": ("NL105", "", ("hello", "and again"), [HELLO, "agent: you said 'and again'"], None),
+}
+
+
+def test_every_uvicorn_rule_has_a_fixed_case():
+    assert {rule for rule, *_ in FIXED_UVICORN_CASES.values()} == set(UVICORN_CASES)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("rule", sorted(UVICORN_CASES))
-def test_fixed_apps_work_under_uvicorn(rule: str):
-    query, prompts, _ = UVICORN_CASES[rule]
+@pytest.mark.parametrize("case", sorted(FIXED_UVICORN_CASES))
+def test_fixed_apps_work_under_uvicorn(case: str):
+    rule, query, prompts, expected, close = FIXED_UVICORN_CASES[case]
     with uvicorn_server(load(rule, "fixed").app, "websockets-sansio") as (port, server, records):
-        replies = asyncio.run(converse(port, prompts, query))
+        replies, closed = asyncio.run(strict_conversation(port, prompts, query, len(expected),
+                                                          close is not None))
         wait_until_app_done(server)
     assert records.app_errors() == []
-    assert replies[0] in ("agent: you said 'hello'", '{"type":"ready"}')
+    assert replies == expected
+    assert closed == close
 
 
 # --------------------------------------------------------------------------------------

@@ -117,6 +117,8 @@ def test_ids_fixed_round_trip():
     ("handshake/fixed_app.py", "jwt"),
 ])
 def test_handshake_selected_subprotocol(example, selected):
+    """What the server selects. TestClient is no browser: the buggy app "works" here; the
+    failure itself (the browser drops the connection) is shown in tests/test_browser.py."""
     module = load(example)
     with client_for(module).websocket_connect("/ws", subprotocols=["jwt", TOKEN]) as ws:
         assert ws.accepted_subprotocol == selected

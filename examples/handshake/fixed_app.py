@@ -7,11 +7,21 @@ with ``accept(subprotocol="jwt")``: the handshake response echoes it in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, WebSocket
+from fastapi.responses import HTMLResponse
 
 TOKENS = {"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl": "alice"}
 
 app = FastAPI()
+# The chat page a browser loads (``/?token=<jwt>``): it opens ``new WebSocket(url, ["jwt", token])``.
+PAGE = (Path(__file__).parent / "page.html").read_text(encoding="utf-8")
+
+
+@app.get("/")
+async def chat_page() -> HTMLResponse:
+    return HTMLResponse(PAGE)
 
 
 @app.websocket("/ws")
