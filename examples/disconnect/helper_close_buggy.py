@@ -21,7 +21,7 @@ async def cleanup(websocket: WebSocket) -> None:
 @app.websocket("/ws")
 async def agent_chat(websocket: WebSocket):
     await websocket.accept()
-    connections.add(websocket)
+    connections.add(websocket)  # error: NL202
     try:
         while True:
             prompt = await websocket.receive_text()

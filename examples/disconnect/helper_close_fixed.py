@@ -1,4 +1,4 @@
-"""NL106, fixed: the disconnect handler only releases; nothing is sent to the gone client."""
+"""NL106, fixed: the connection is only released (in ``finally``); nothing is sent to the gone client."""
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
@@ -19,4 +19,6 @@ async def agent_chat(websocket: WebSocket):
             prompt = await websocket.receive_text()
             await websocket.send_text(f"agent: you said {prompt!r}")
     except WebSocketDisconnect:
-        release(websocket)
+        pass  # the client left: nothing more to send
+    finally:
+        release(websocket)  # on every exit, not only the disconnect (NL202)

@@ -1,4 +1,4 @@
 """Project-mode fixture: every import style the project resolver must follow.
-Annotations (``# error: NLxxx``) give the exact findings of a project-mode run."""
+Its trailing annotation comments give the exact findings of a project-mode run."""
 
 from .util.send import safe_send as safe_send  # a re-export
