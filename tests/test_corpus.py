@@ -259,10 +259,6 @@ def summarise(result: dict, note: str) -> str:
 # Screen misses that are known netra-lint bugs: (path suffix, code) -> the bug. Exact: a
 # miss not listed fails the test, and so does a listed one that no longer happens.
 KNOWN_SCREEN_MISSES = {
-    ("django/db/models/options.py", "NL203"):
-        "bug: NL203 reports any container whose entries are named like managers "
-        "(Django's Options.add_manager appends model managers, not connections); the screen "
-        "hides it only because the file never mentions websockets (docs/robustness.md, bug 3)",
     ("idlelib/debugger_r.py", "NL203"):
         "bug: NL203 takes an RPC code table keyed by id() as a per-connection registry; "
         "hidden by the screen (the file never mentions websockets)",
