@@ -69,8 +69,8 @@ def cli_findings(proc: subprocess.CompletedProcess) -> set[tuple[str, int, str]]
 
 def test_the_fixture_project_is_annotated() -> None:
     expected = annotated(FIXTURE)
-    assert len(expected) == 8
-    assert {code for _, _, code in expected} == {"NL101", "NL104", "NL105", "NL107", "NL108"}
+    assert len(expected) == 9
+    assert {code for _, _, code in expected} == {"NL101", "NL104", "NL105", "NL107", "NL108", "NL201"}
 
 
 def test_project_mode_reports_exactly_the_annotated_lines(project: Path) -> None:
@@ -93,11 +93,11 @@ def test_nl107_names_the_caller_in_another_module_that_drops_the_value(project: 
     path = project / PACKAGE / "handlers.py"
     messages = [f.message for f in check_source(path.read_text(), str(path)) if f.code == "NL107"]
     assert messages and all(
-        "chatapp/routes/ws.py:25 ignores the False returned here and receives again" in m
+        "chatapp/routes/ws.py:26 ignores the False returned here and receives again" in m
         for m in messages), messages
     send = project / PACKAGE / "util" / "send.py"
     [message] = [f.message for f in check_source(send.read_text(), str(send)) if f.code == "NL107"]
-    assert "chatapp/routes/ws.py:31 ignores the False returned here;" in message
+    assert "chatapp/routes/ws.py:32 ignores the False returned here;" in message
 
 
 def test_no_project_analyses_each_file_alone(project: Path) -> None:
@@ -105,10 +105,11 @@ def test_no_project_analyses_each_file_alone(project: Path) -> None:
     together = annotated(project)
     # what only the other modules reveal is gone: the handlers' callers, the helpers that
     # accept, close or do not accept
-    assert ("chatapp/routes/ws.py", 49, "NL101") not in alone
-    assert ("chatapp/routes/ws.py", 55, "NL105") not in alone
-    assert ("chatapp/routes/ws.py", 61, "NL104") not in alone
-    assert ("chatapp/routes/ws.py", 78, "NL104") not in alone  # the imported Depends
+    assert ("chatapp/routes/ws.py", 50, "NL101") not in alone
+    assert ("chatapp/routes/ws.py", 56, "NL105") not in alone
+    assert ("chatapp/routes/ws.py", 62, "NL104") not in alone
+    assert ("chatapp/routes/ws.py", 79, "NL104") not in alone  # the imported Depends
+    assert ("chatapp/routes/ws.py", 85, "NL201") not in alone  # what track() does
     assert ("chatapp/handlers.py", 13, "NL107") not in alone
     # what one module shows on its own stays
     assert ("chatapp/util/live.py", 6, "NL108") in alone
@@ -157,12 +158,12 @@ def test_editing_a_helper_changes_the_findings_of_its_importer(project: Path, fr
                 for p, pairs in found.items() for line, code in pairs}
 
     before = run()
-    assert ("chatapp/routes/ws.py", 49, "NL101") in before
+    assert ("chatapp/routes/ws.py", 50, "NL101") in before
     assert run() == before  # warm: the same answer
     write_helper(project, accepts=True)
     after = run()
-    assert ("chatapp/routes/ws.py", 49, "NL101") not in after
-    assert after == before - {("chatapp/routes/ws.py", 49, "NL101")}
+    assert ("chatapp/routes/ws.py", 50, "NL101") not in after
+    assert after == before - {("chatapp/routes/ws.py", 50, "NL101")}
     write_helper(project, accepts=False)
     assert run() == before
 

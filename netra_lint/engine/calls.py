@@ -118,11 +118,11 @@ class LocalTypes:
         candidates = project.methods_named(func.attr.value, module)
         if not candidates:
             return None
-        first = candidates[0]
-        if len(candidates) == 1:
-            return Target(first, first.is_method)
         from dataclasses import replace
 
+        # reached by name alone (even a single candidate): ``alternatives`` says so, and
+        # the questions that must not rest on a name (resources) leave such a callee alone
+        first = candidates[0]
         return Target(replace(first, alternatives=tuple(candidates)), first.is_method)
 
     def _is_local(self, name: str) -> bool:
@@ -148,6 +148,8 @@ def _target(project, found) -> Target | None:
     kind, value = found
     if kind == "function":
         return Target(value, False)
+    if kind == "bound":
+        return Target(value, value.is_method)
     if kind == "class":
         init = project.method(value, "__init__")
         return Target(init, True) if init is not None else None

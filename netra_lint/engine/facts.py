@@ -74,6 +74,26 @@ def after_gone(index, function: ExternalFunction, param: int, atom: str):
         return None, frozenset({UNKNOWN})
 
 
+def resource_effects(index, function: ExternalFunction):
+    """NL201-NL203 through a function of another module: what it acquires and releases
+    (engine/resources.py's summary, as plain data)."""
+    from .resources import ResourceEffects
+
+    def compute(analysis, info):
+        found = getattr(analysis, "_resource_analysis", None)
+        if found is None:
+            from .resources import ResourceAnalysis
+
+            found = analysis._resource_analysis = ResourceAnalysis(analysis, analysis.settings)
+        return found.summary(info, function.is_method).to_json()
+
+    data = _agreed(index, function, "res", compute)
+    try:
+        return ResourceEffects.from_json(data) if data is not None else None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
 def _disconnects(analysis):
     found = getattr(analysis, "_disconnect_analysis", None)
     if found is None:

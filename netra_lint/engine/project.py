@@ -184,16 +184,20 @@ class Interface:
     aliases: dict[str, str] = field(default_factory=dict)
     functions: dict[str, dict[str, Any]] = field(default_factory=dict)   # qualname -> info
     classes: dict[str, dict[str, Any]] = field(default_factory=dict)     # name -> info
+    instances: dict[str, str] = field(default_factory=dict)  # module-level name -> "()Cls"
 
     def to_json(self) -> dict[str, Any]:
-        return {"aliases": self.aliases, "functions": self.functions, "classes": self.classes}
+        return {"aliases": self.aliases, "functions": self.functions, "classes": self.classes,
+                "instances": self.instances}
 
     @classmethod
     def from_json(cls, module: str, data: Any) -> "Interface | None":
         if not (isinstance(data, dict) and isinstance(data.get("aliases"), dict)
-                and isinstance(data.get("functions"), dict) and isinstance(data.get("classes"), dict)):
+                and isinstance(data.get("functions"), dict) and isinstance(data.get("classes"), dict)
+                and isinstance(data.get("instances", {}), dict)):
             return None
-        return cls(module, data["aliases"], data["functions"], data["classes"])
+        return cls(module, data["aliases"], data["functions"], data["classes"],
+                   data.get("instances", {}))
 
     def function(self, qualname: str) -> ExternalFunction | None:
         info = self.functions.get(qualname)
@@ -229,6 +233,12 @@ def read_interface(module: str, text: str) -> Interface | None:
                 local = alias.asname or alias.name
                 interface.aliases[local] = f"{base}.{alias.name}" if not base.endswith(".") else f"{base}{alias.name}"
     for statement in _top_statements(tree.body):
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and isinstance(statement.value, ast.Call):
+            made = _dotted(statement.value.func)
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            for target in targets:
+                if made and isinstance(target, ast.Name):
+                    interface.instances[target.id] = "()" + made
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
             interface.functions[statement.name] = _function_info(statement, None)
         elif isinstance(statement, ast.ClassDef):
@@ -371,6 +381,11 @@ def valid_fact(key: Any, value: Any) -> bool:
                 and set(value["exits"]) <= _ATOMS and (misuse is None or (
                     isinstance(misuse, list) and len(misuse) == 2
                     and all(isinstance(x, str) for x in misuse))))
+    if kind == "res":
+        return (isinstance(value, dict) and isinstance(value.get("params"), list)
+                and isinstance(value.get("bound"), bool)
+                and all(isinstance(value.get(k), list) and all(isinstance(e, dict) for e in value[k])
+                        for k in ("acquires", "releases")))
     if kind == "calls":
         return isinstance(value, list) and all(_valid_site(site) for site in value)
     return False
@@ -771,8 +786,9 @@ class Project:
         return f"{package}.{rest}".strip(".") if package else rest
 
     def resolve(self, qualified: str, _depth: int = 0) -> tuple[str, Any] | None:
-        """``("function", ExternalFunction)``, ``("class", (module, name))`` or
-        ``("module", name)`` for an absolute dotted name inside the project."""
+        """``("function", ExternalFunction)``, ``("bound", ExternalFunction)`` (a method of
+        a module-level instance), ``("class", (module, name))`` or ``("module", name)`` for
+        an absolute dotted name inside the project."""
         if _depth > 8 or not qualified:
             return None
         if qualified in self.files.by_name:
@@ -799,6 +815,11 @@ class Project:
             if head in interface.aliases:
                 target = self.absolute(interface.aliases[head], module)
                 return self.resolve(".".join([target, *rest]), _depth + 1)
+            if head in interface.instances and len(rest) == 1:
+                # a module-level instance (``registry = ConnectionRegistry()``)
+                cls = self.class_of_type(module, interface.instances[head])
+                method = self.method(cls, rest[0]) if cls is not None else None
+                return ("bound", method) if method is not None else None
             return None
         return None
 

@@ -28,7 +28,7 @@ from fnmatch import fnmatchcase
 import libcst as cst
 
 from ..settings import DEFAULT_RESOURCE_PAIRS, Settings
-from .calls import Target, _unquote
+from .calls import is_external, Target, _unquote
 from .cfg import ASSUME, Node
 from .flow import Dataflow
 from .module import FunctionInfo, ModuleIndex, call_name, caught_names, dotted, parameters
@@ -245,7 +245,25 @@ class ResourceAnalysis:
         target = self._resolve(call, info)
         if target is not None:
             return self.summary(target.function, target.bound)
+        found = self._in_project(call, info)
+        if found is not None:
+            return found
         return self._library(call)
+
+    def _in_project(self, call: cst.Call, info: FunctionInfo | None) -> ResourceEffects | None:
+        """Project mode: a callee in another module of the project, from its fact (what
+        it really stores and removes; its name no longer decides)."""
+        if self.index.project is None or info is None:
+            return None
+        target = self.ws.types(info).resolve_any(call)
+        if target is None or not is_external(target.function) or target.function.alternatives:
+            return None
+        from .facts import resource_effects
+
+        effects = resource_effects(self.index, target.function)
+        if effects is None:
+            return None
+        return replace(effects, bound=target.bound) if effects.bound != target.bound else effects
 
     def _resolve(self, call: cst.Call, info: FunctionInfo | None) -> Target | None:
         if info is not None:

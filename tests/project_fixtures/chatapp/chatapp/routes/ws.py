@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, WebSocket
 
 from ..cycle_a import ping_pong
 from ..handlers import Router
+from ..registry import registry
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -76,3 +77,22 @@ async def helper_accepts(websocket: WebSocket) -> None:
 @router.websocket("/guarded")
 async def guarded(websocket: WebSocket, _: None = Depends(require_token)) -> None:
     await websocket.accept()  # error: NL104
+
+
+@router.websocket("/leaky/{user_id}")
+async def leaky(websocket: WebSocket, user_id: str) -> None:
+    await websocket.accept()
+    registry.track(user_id, websocket)  # error: NL201
+    while True:
+        await websocket.receive_text()
+
+
+@router.websocket("/tidy/{user_id}")
+async def tidy(websocket: WebSocket, user_id: str) -> None:
+    await websocket.accept()
+    registry.track(user_id, websocket)
+    try:
+        while True:
+            await websocket.receive_text()
+    finally:
+        registry.forget(user_id)
