@@ -711,6 +711,7 @@ class _Lifecycle(Dataflow[State]):
         self._branch: tuple | None = None
         self.events = analysis.node_events(info, tracked)
         self.created = self._creations(analysis, info)
+        self.rebound = self._rebindings(analysis, info)
 
     def _creations(self, analysis: WebSocketAnalysis, info: FunctionInfo) -> dict[int, list[int]]:
         """Nodes that assign a freshly constructed websocket: node -> tracked indexes."""
@@ -723,6 +724,28 @@ class _Lifecycle(Dataflow[State]):
                 for target in node.cst.targets:
                     if isinstance(target.target, cst.Name) and target.target.value in names:
                         out.setdefault(node.index, []).append(names[target.target.value])
+        return out
+
+    def _rebindings(self, analysis: WebSocketAnalysis, info: FunctionInfo) -> dict[int, list[int]]:
+        """Nodes that rebind a tracked websocket's name to what a call returned
+        (``websocket = await accept_or_close(websocket)`` then ``if not websocket: return``):
+        the name may now hold None or another object, so its state is no longer known."""
+        names = {t.name: i for i, t in enumerate(self.tracked) if t.initial}
+        if not names:
+            return {}
+        out: dict[int, list[int]] = {}
+        for node in analysis.cfg(info).nodes:
+            small = node.cst
+            if node.kind != STMT or not isinstance(small, (cst.Assign, cst.AnnAssign)):
+                continue
+            value = small.value.expression if isinstance(small.value, cst.Await) else small.value
+            if not isinstance(value, cst.Call):
+                continue
+            targets = ([t.target for t in small.targets] if isinstance(small, cst.Assign)
+                       else [small.target])
+            for target in targets:
+                if isinstance(target, cst.Name) and target.value in names:
+                    out.setdefault(node.index, []).append(names[target.value])
         return out
 
     def initial(self) -> State:
@@ -753,6 +776,13 @@ class _Lifecycle(Dataflow[State]):
             current = list(state)
             for var in created:
                 current[var] = frozenset({NEW})
+            state = tuple(current)
+        rebound = self.rebound.get(node.index)
+        if rebound:
+            current = list(state)
+            for var in rebound:
+                if current[var]:
+                    current[var] = frozenset({UNKNOWN})
             state = tuple(current)
         if self._branch is not None and node.kind == TEST:
             call, var, when_true, when_false = self._branch

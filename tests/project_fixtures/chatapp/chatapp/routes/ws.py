@@ -96,3 +96,12 @@ async def tidy(websocket: WebSocket, user_id: str) -> None:
             await websocket.receive_text()
     finally:
         registry.forget(user_id)
+
+
+@router.websocket("/rebound")
+async def rebound(websocket: WebSocket) -> None:
+    # the name is rebound to what the helper returned: None after its close, checked here
+    websocket = await sender.accept_or_close(websocket)
+    if not websocket:
+        return
+    await websocket.send_text("hello")

@@ -40,3 +40,11 @@ async def require_token(websocket: WebSocket) -> None:
     # a dependency that closes without raising: the endpoint's body still runs
     if not websocket.query_params.get("token"):
         await websocket.close(code=1008)
+
+
+async def accept_or_close(websocket: WebSocket):
+    # returns the websocket once accepted, None after closing it (prefect's pattern)
+    if not websocket.query_params.get("token"):
+        return await websocket.close(code=1008)
+    await websocket.accept()
+    return websocket
